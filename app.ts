@@ -1,0 +1,179 @@
+/**
+ * The composition root: the only place where the store, the transports and the HTTP server are
+ * built. No module holds state, so a test can start many apps in one process.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { parse, type execute as Execute, type subscribe as Subscribe } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config.js';
+import { openStore } from './db/open.js';
+import { createGraphQL, graphQLContext } from './graphql.js';
+import { createMetrics } from './metrics.js';
+import type { Deps } from './resolvers/context.js';
+import { createBcryptHasher } from './resolvers/passwords.js';
+import { createRateLimiter } from './resolvers/rate-limit.js';
+import { sendJson } from './rest-compat/http.js';
+import { createRestHandler } from './rest-compat/router.js';
+import { restRoutes } from './rest-compat/routes/index.js';
+
+export type App = {
+  server: Server;
+  deps: Deps;
+  log: Logger;
+  /** The base URL once started, e.g. http://127.0.0.1:8080 */
+  url: string;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+};
+
+export function createLogger(level: Config['logLevel']): Logger {
+  if (process.stdout.isTTY && level !== 'silent') {
+    return pino({ level }, pino.transport({ target: 'pino-pretty', options: { destination: 1 } }));
+  }
+  return pino({ level });
+}
+
+export function buildApp(config: Config, log: Logger = createLogger(config.logLevel)): App {
+  const store = openStore(config.db);
+  const deps: Deps = {
+    store,
+    clock: () => new Date(),
+    license: config.license,
+    passwords: createBcryptHasher(config.bcryptCost),
+    loginLimiter: createRateLimiter({ limit: config.loginRateLimit, windowMs: config.loginRateWindowMs }),
+  };
+  const metrics = createMetrics();
+  const observe = (route: string, method: string, status: number, seconds: number) => {
+    metrics.requests.inc({ route, method, status: String(status) });
+    metrics.latency.observe({ route, method }, seconds);
+  };
+  const rest = createRestHandler(deps, restRoutes, observe);
+  const yoga = createGraphQL(deps, log);
+
+  const ops = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    if (path === '/healthz') {
+      try {
+        await store.ping();
+        sendJson(res, 200, { status: 'ok' });
+      } catch (err) {
+        log.error({ err }, 'health check failed');
+        sendJson(res, 503, { status: 'unavailable' });
+      }
+      return true;
+    }
+    if (path === '/metrics') {
+      if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+        return true;
+      }
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      return true;
+    }
+    return false;
+  };
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const err = (req as IncomingMessage & { err?: unknown }).err;
+      log[err ? 'error' : 'info']({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 100) / 100, err }, 'request');
+    });
+    void (async () => {
+      if (await ops(req, res, path)) return;
+      if (path === '/graphql' || path.startsWith('/graphql/')) {
+        const started = process.hrtime.bigint();
+        await yoga(req, res);
+        observe('/graphql', req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        return;
+      }
+      await rest(req, res);
+    })().catch((err: unknown) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+
+  const graphqlWss = new WebSocketServer({ noServer: true });
+  const graphqlWs = useServer(
+    {
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const document = parse(params.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const base = await contextFactory();
+        const contextValue = {
+          ...base,
+          ...(await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown')),
+        };
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
+      },
+      execute: (args) => (args.rootValue as { execute: typeof Execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof Subscribe }).subscribe(args),
+    },
+    graphqlWss,
+  );
+  graphqlWss.on('connection', (ws) => {
+    metrics.openSockets.inc({ protocol: 'graphql-ws' });
+    ws.once('close', () => metrics.openSockets.dec({ protocol: 'graphql-ws' }));
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/graphql') {
+      graphqlWss.handleUpgrade(req, socket, head, (ws) => graphqlWss.emit('connection', ws, req));
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  const app: App = {
+    server,
+    deps,
+    log,
+    url: '',
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          app.url = `http://${host}:${port}`;
+          resolve(app.url);
+        });
+      }),
+    async stop() {
+      await graphqlWs.dispose();
+      for (const ws of graphqlWss.clients) ws.terminate();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // In-flight requests get a moment to finish; then every connection is cut.
+      const timer = setTimeout(() => server.closeAllConnections(), 5000);
+      server.closeIdleConnections();
+      await closed;
+      clearTimeout(timer);
+      store.close();
+    },
+  };
+  return app;
+}

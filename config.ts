@@ -1,0 +1,82 @@
+/** Start-up configuration: environment variables, each with an equivalent command-line flag. */
+import { parseArgs } from 'node:util';
+
+export type Config = {
+  host: string;
+  port: number;
+  db: string;
+  license: 'premium' | 'free';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token guarding /metrics; when empty, /metrics is open. */
+  metricsToken: string;
+  /** bcrypt cost for new password hashes. */
+  bcryptCost: number;
+  /** Login attempts allowed per email and per address in each window. */
+  loginRateLimit: number;
+  loginRateWindowMs: number;
+};
+
+export class ConfigError extends Error {}
+
+type Option = {
+  env: string;
+  flag: string;
+  default: string;
+  parse: (raw: string) => unknown;
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+
+const integer = (min: number, max: number) => (raw: string) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+const nonEmpty = (raw: string) => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+};
+
+const OPTIONS = {
+  host: { env: 'FLEETGRAPH_HOST', flag: 'host', default: '127.0.0.1', parse: nonEmpty },
+  port: { env: 'FLEETGRAPH_PORT', flag: 'port', default: '8080', parse: integer(0, 65535) },
+  db: { env: 'FLEETGRAPH_DB', flag: 'db', default: './data/fleetgraph.db', parse: nonEmpty },
+  license: { env: 'FLEETGRAPH_LICENSE', flag: 'license', default: 'premium', parse: oneOf(['premium', 'free'] as const) },
+  logLevel: { env: 'FLEETGRAPH_LOG_LEVEL', flag: 'log-level', default: 'info', parse: oneOf(LOG_LEVELS) },
+  metricsToken: { env: 'FLEETGRAPH_METRICS_TOKEN', flag: 'metrics-token', default: '', parse: (raw: string) => raw },
+  bcryptCost: { env: 'FLEETGRAPH_BCRYPT_COST', flag: 'bcrypt-cost', default: '12', parse: integer(4, 15) },
+  loginRateLimit: { env: 'FLEETGRAPH_LOGIN_RATE_LIMIT', flag: 'login-rate-limit', default: '10', parse: integer(1, 1_000_000) },
+  loginRateWindowMs: { env: 'FLEETGRAPH_LOGIN_RATE_WINDOW_MS', flag: 'login-rate-window-ms', default: '60000', parse: integer(1, 86_400_000) },
+} satisfies Record<keyof Config, Option>;
+
+/** Flags win over environment variables, which win over defaults. Errors name the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }])),
+      strict: true,
+    }).values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(OPTIONS) as [keyof Config, Option][]) {
+    const raw = flags[o.flag] ?? env[o.env] ?? o.default;
+    try {
+      out[key] = o.parse(raw);
+    } catch (err) {
+      throw new ConfigError(`invalid ${o.env} (--${o.flag}) "${raw}": ${(err as Error).message}`);
+    }
+  }
+  return out as Config;
+}

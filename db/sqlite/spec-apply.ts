@@ -1,0 +1,176 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { NotFoundError } from '../../resolvers/errors.js';
+import type { ApplyCounts, LabelSpec, PackSpec, PolicySpec, QuerySpec, SpecApplyResult, TeamSpec } from '../../resolvers/model.js';
+import type { SpecStore } from '../../resolvers/ports.js';
+import type { SqliteDb } from './db.js';
+import * as t from './schema.js';
+
+const CHUNK = 500;
+const chunks = <T>(xs: readonly T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+};
+
+export function createSpecStore(db: SqliteDb): SpecStore {
+  const idsByName = (
+    table: typeof t.savedQueries | typeof t.labels | typeof t.teams | typeof t.packs,
+    names: readonly string[],
+  ): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const part of chunks([...new Set(names)])) {
+      for (const r of db.select({ id: table.id, name: table.name }).from(table).where(inArray(table.name, part)).all()) {
+        out.set(r.name, r.id);
+      }
+    }
+    return out;
+  };
+  const counts = (names: string[], existing: Map<string, number>): ApplyCounts => {
+    const unique = new Set(names);
+    const updated = [...unique].filter((n) => existing.has(n)).length;
+    return { created: unique.size - updated, updated };
+  };
+  const require = (map: Map<string, number>, type: string, name: string): number => {
+    const id = map.get(name);
+    if (id === undefined) throw new NotFoundError(type, name);
+    return id;
+  };
+
+  const applyQueries = (specs: QuerySpec[], authorId: number, now: Date): ApplyCounts => {
+    const result = counts(specs.map((s) => s.name), idsByName(t.savedQueries, specs.map((s) => s.name)));
+    for (const s of specs) {
+      const values = { ...s, authorId, updatedAt: now };
+      db.insert(t.savedQueries)
+        .values({ ...values, createdAt: now })
+        .onConflictDoUpdate({ target: t.savedQueries.name, set: values })
+        .run();
+    }
+    return result;
+  };
+
+  const applyLabels = (specs: LabelSpec[], now: Date): ApplyCounts => {
+    const result = counts(specs.map((s) => s.name), idsByName(t.labels, specs.map((s) => s.name)));
+    for (const { hosts, ...s } of specs) {
+      const values = { ...s, labelType: 'regular', updatedAt: now };
+      const { id } = db
+        .insert(t.labels)
+        .values({ ...values, createdAt: now })
+        .onConflictDoUpdate({ target: t.labels.name, set: values })
+        .returning({ id: t.labels.id })
+        .get();
+      if (hosts === null) continue;
+      db.delete(t.labelMembership).where(eq(t.labelMembership.labelId, id)).run();
+      for (const part of chunks(hosts)) {
+        db.run(sql`INSERT OR IGNORE INTO label_membership (label_id, host_id)
+          SELECT ${id}, id FROM hosts WHERE hostname IN ${part}`);
+      }
+    }
+    return result;
+  };
+
+  const applyTeams = (specs: TeamSpec[], now: Date): ApplyCounts => {
+    const existing = idsByName(t.teams, specs.map((s) => s.name));
+    const result = counts(specs.map((s) => s.name), existing);
+    for (const s of specs) {
+      let id = existing.get(s.name);
+      if (id === undefined) {
+        id = db
+          .insert(t.teams)
+          .values({ name: s.name, agentOptions: s.agentOptions ?? null, createdAt: now })
+          .returning({ id: t.teams.id })
+          .get().id;
+        existing.set(s.name, id);
+      } else if (s.agentOptions !== undefined) {
+        db.update(t.teams).set({ agentOptions: s.agentOptions }).where(eq(t.teams.id, id)).run();
+      }
+      if (s.secrets.length > 0) replaceSecrets(id, s.secrets, now);
+    }
+    return result;
+  };
+
+  /** Full replacement of one scope's secrets; a kept secret keeps its created_at. */
+  const replaceSecrets = (teamId: number | null, secrets: string[], now: Date): void => {
+    const scope = teamId === null ? isNull(t.enrollSecrets.teamId) : eq(t.enrollSecrets.teamId, teamId);
+    const wanted = new Set(secrets);
+    const current = db.select({ secret: t.enrollSecrets.secret }).from(t.enrollSecrets).where(scope).all();
+    const drop = current.map((c) => c.secret).filter((c) => !wanted.has(c));
+    for (const part of chunks(drop)) db.delete(t.enrollSecrets).where(and(scope, inArray(t.enrollSecrets.secret, part))).run();
+    const have = new Set(current.map((c) => c.secret));
+    for (const secret of wanted) {
+      if (!have.has(secret)) db.insert(t.enrollSecrets).values({ secret, teamId, createdAt: now }).run();
+    }
+  };
+
+  const applyPacks = (specs: PackSpec[], now: Date): ApplyCounts => {
+    const result = counts(specs.map((s) => s.name), idsByName(t.packs, specs.map((s) => s.name)));
+    const queryIds = idsByName(t.savedQueries, specs.flatMap((s) => s.queries.map((q) => q.query)));
+    const labelIds = idsByName(t.labels, specs.flatMap((s) => s.targets.labels));
+    const teamIds = idsByName(t.teams, specs.flatMap((s) => s.targets.teams));
+    for (const { queries, targets, ...s } of specs) {
+      const values = { ...s, updatedAt: now };
+      const { id } = db
+        .insert(t.packs)
+        .values({ ...values, createdAt: now })
+        .onConflictDoUpdate({ target: t.packs.name, set: values })
+        .returning({ id: t.packs.id })
+        .get();
+      db.delete(t.packQueries).where(eq(t.packQueries.packId, id)).run();
+      for (const { query, ...q } of queries) {
+        db.insert(t.packQueries)
+          .values({ ...q, packId: id, queryId: require(queryIds, 'Query', query) })
+          .onConflictDoUpdate({ target: [t.packQueries.packId, t.packQueries.name], set: { ...q, queryId: require(queryIds, 'Query', query) } })
+          .run();
+      }
+      db.delete(t.packTargets).where(and(eq(t.packTargets.packId, id), inArray(t.packTargets.type, ['label', 'team']))).run();
+      const rows = [
+        ...targets.labels.map((n) => ({ packId: id, type: 'label', targetId: require(labelIds, 'Label', n) })),
+        ...targets.teams.map((n) => ({ packId: id, type: 'team', targetId: require(teamIds, 'Team', n) })),
+      ];
+      if (rows.length > 0) db.insert(t.packTargets).values(rows).onConflictDoNothing().run();
+    }
+    return result;
+  };
+
+  const applyPolicies = (specs: PolicySpec[], authorId: number, now: Date): ApplyCounts => {
+    const existing = new Set(
+      chunks(specs.map((s) => s.name)).flatMap((part) =>
+        db.select({ name: t.policies.name }).from(t.policies).where(inArray(t.policies.name, part)).all().map((r) => r.name),
+      ),
+    );
+    const teamIds = idsByName(t.teams, specs.map((s) => s.team).filter((n) => n !== ''));
+    const updated = specs.filter((s) => existing.has(s.name)).length;
+    for (const s of specs) {
+      const changed = { query: s.query, description: s.description, resolution: s.resolution, authorId, updatedAt: now };
+      db.insert(t.policies)
+        .values({
+          ...changed,
+          name: s.name,
+          platform: s.platform,
+          teamId: s.team === '' ? null : require(teamIds, 'Team', s.team),
+          createdAt: now,
+        })
+        .onConflictDoUpdate({ target: t.policies.name, set: changed })
+        .run();
+    }
+    return { created: specs.length - updated, updated };
+  };
+
+  return {
+    async apply(plan, authorId, now) {
+      return db.transaction(() => {
+        const result: SpecApplyResult = {};
+        // Definitions before their uses, so a self-contained file applies whatever its order.
+        if (plan.queries) result.queries = applyQueries(plan.queries, authorId, now);
+        if (plan.labels) result.labels = applyLabels(plan.labels, now);
+        if (plan.teams) result.teams = applyTeams(plan.teams, now);
+        if (plan.enrollSecrets) {
+          replaceSecrets(null, plan.enrollSecrets, now);
+          result.enrollSecrets = { created: 0, updated: plan.enrollSecrets.length };
+        }
+        if (plan.packs) result.packs = applyPacks(plan.packs, now);
+        if (plan.policies) result.policies = applyPolicies(plan.policies, authorId, now);
+        return result;
+      });
+    },
+  };
+}

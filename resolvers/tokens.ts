@@ -1,0 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A fresh bearer token: 32 random bytes, base64url. Only its hash is ever stored. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
+
+/** Tokens carry 256 bits of entropy, so a fast hash suffices (no dictionary to guess from). */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');

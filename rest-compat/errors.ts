@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, RateLimitedError } from '../resolvers/errors.js';
+
+export type FleetErrorBody = { message: string; errors?: { name: string; reason: string }[]; uuid: string };
+
+/** Maps any error to Fleet's status and body; anything unexpected is a generic 500. */
+export function encodeError(err: unknown): { status: number; body: FleetErrorBody; headers: Record<string, string> } {
+  if (err instanceof DomainError) {
+    const headers: Record<string, string> = {};
+    if (err instanceof RateLimitedError) headers['retry-after'] = String(err.retryAfterSeconds);
+    return { status: err.httpStatus, body: { message: err.fleetMessage, errors: err.invalid, uuid: randomUUID() }, headers };
+  }
+  return {
+    status: 500,
+    body: { message: 'Internal Server Error', errors: [{ name: 'base', reason: 'internal server error' }], uuid: randomUUID() },
+    headers: {},
+  };
+}
+
+export const notFoundBody = (): FleetErrorBody => ({
+  message: 'Resource Not Found',
+  errors: [{ name: 'base', reason: 'Resource Not Found' }],
+  uuid: randomUUID(),
+});
+
+export const methodNotAllowedBody = (): FleetErrorBody => ({
+  message: 'Method Not Allowed',
+  errors: [{ name: 'base', reason: 'Method Not Allowed' }],
+  uuid: randomUUID(),
+});

@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { BadRequestError, DomainError } from '../resolvers/errors.js';
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'BAD_REQUEST' as const;
+  readonly httpStatus = 413;
+  readonly fleetMessage = 'Payload Too Large';
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new PayloadTooLargeError(`request body is larger than ${limit} bytes`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new PayloadTooLargeError(`request body is larger than ${limit} bytes`);
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Fleet decodes before it authenticates: an empty or malformed body is 400 even without a token. */
+export function decodeJson<T>(raw: Buffer, schema: z.ZodType<T>): T {
+  const text = raw.toString('utf8');
+  if (text.trim() === '') throw new BadRequestError('Expected JSON Body');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestError('json decoder error');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadRequestError('json decoder error');
+  return parsed.data;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** `Authorization: Bearer <token>`: the scheme is case-insensitive and the header has exactly two parts. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const parts = header.trim().split(' ');
+  if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'bearer' || parts[1] === '') return undefined;
+  return parts[1];
+}
+
+export const remoteAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';

@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+import type { z } from 'zod';
+import type { Ctx, Deps } from '../resolvers/context.js';
+import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
+import { authenticate } from '../resolvers/users.js';
+import { encodeError, methodNotAllowedBody, notFoundBody } from './errors.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, sendJson } from './http.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
+
+export type RouteRequest<B> = {
+  ctx: Ctx;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  body: B;
+  req: IncomingMessage;
+};
+
+export type RouteResult = { status?: number; body?: unknown; headers?: Record<string, string> };
+
+export type Route<B = unknown> = {
+  method: Method;
+  /** Under every Fleet API version (`/api/{v1,2022-04,latest}/fleet`) unless `absolute`. */
+  path: string;
+  absolute?: boolean;
+  /** Routes are authenticated unless they say otherwise. */
+  public?: boolean;
+  /** JSON body schema; `'raw'` hands the bytes over undecoded. */
+  body?: z.ZodType<B> | 'raw';
+  handle(r: RouteRequest<B>): Promise<RouteResult>;
+};
+
+export const route = <B>(r: Route<B>): Route<unknown> => r as Route<unknown>;
+
+export const FLEET_BASES = ['/api/v1/fleet', '/api/2022-04/fleet', '/api/latest/fleet'] as const;
+const METHODS: Method[] = ['GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'PUT'];
+
+export type RestObserver = (routePattern: string, method: string, status: number, seconds: number) => void;
+
+export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Builds Fleet's route table into one request handler that answers in Fleet's JSON shapes. */
+export function createRestHandler(deps: Deps, routes: Route[], observe: RestObserver): RestHandler {
+  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  for (const r of routes) {
+    for (const path of r.absolute ? [r.path] : FLEET_BASES.map((b) => b + r.path)) {
+      router.on(r.method, path, () => undefined, { route: r, pattern: r.absolute ? r.path : `/api/:version/fleet${r.path}` });
+    }
+  }
+
+  return async (req, res) => {
+    const started = process.hrtime.bigint();
+    const method = (req.method ?? 'GET').toUpperCase() as Method;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const found = router.find(method, url.pathname);
+    let pattern = 'unmatched';
+    let status = 500;
+    try {
+      if (!found) {
+        const allowed = METHODS.some((m) => m !== method && router.find(m, url.pathname));
+        status = allowed ? 405 : 404;
+        sendJson(res, status, allowed ? methodNotAllowedBody() : notFoundBody());
+        return;
+      }
+      const store = found.store as { route: Route; pattern: string };
+      pattern = store.pattern;
+      const r = store.route;
+      const body = r.body === undefined ? undefined : r.body === 'raw' ? await readBody(req) : decodeJson(await readBody(req), r.body);
+      const ctx: Ctx = { deps, viewer: null, remoteAddress: remoteAddress(req) };
+      if (!r.public) {
+        const token = bearerToken(req);
+        if (!token) throw new AuthHeaderRequiredError();
+        ctx.viewer = await authenticate(ctx, token);
+        if (!ctx.viewer) throw new AuthRequiredError();
+      } else {
+        const token = bearerToken(req);
+        if (token) ctx.viewer = await authenticate(ctx, token);
+      }
+      const result = await r.handle({ ctx, params: found.params, query: url.searchParams, body, req });
+      status = result.status ?? 200;
+      if (result.body === undefined) {
+        res.writeHead(status, result.headers);
+        res.end();
+      } else sendJson(res, status, result.body, result.headers);
+    } catch (err) {
+      const e = encodeError(err);
+      status = e.status;
+      if (status === 500) (req as IncomingMessage & { err?: unknown }).err = err;
+      if (!res.headersSent) sendJson(res, e.status, e.body, e.headers);
+      else res.destroy();
+    } finally {
+      observe(pattern, method, status, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
