@@ -5,7 +5,7 @@ import { BadRequestError } from '../resolvers/errors.js';
 import type { SpecGroup } from '../resolvers/spec-groups.js';
 import { labelSpecWire, packSpecWire, policySpecWire, querySpecWire, teamSpecWire } from './decode.js';
 
-const document = z.object({ apiVersion: z.string().nullish(), kind: z.string(), spec: z.unknown() });
+const document = z.object({ apiVersion: z.string().nullish(), kind: z.string(), spec: z.unknown().optional() });
 const enrollSecretSpec = z.object({ secrets: z.array(z.object({ secret: z.string() })).nullish() });
 
 function decode<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -23,7 +23,7 @@ export function parseSpecYaml(text: string): SpecGroup {
   if (!Array.isArray(docs)) throw new BadRequestError('empty YAML document');
   docs.forEach((doc, i) => {
     const where = `document ${i + 1}`;
-    if (doc.errors.length > 0) throw new BadRequestError(`${where}: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length > 0) throw new BadRequestError(`${where}: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return;
     const { apiVersion, kind, spec } = decode(document, value, where);
