@@ -13,7 +13,9 @@ import type { Config } from './config.js';
 import { openStore } from './db/open.js';
 import { createGraphQL, graphQLContext } from './graphql.js';
 import { createMetrics } from './metrics.js';
-import type { Deps } from './resolvers/context.js';
+import { createAgentLogFiles } from './agent-log.js';
+import { noLiveQueries, type Deps } from './resolvers/context.js';
+import { createSeenTracker } from './resolvers/seen-tracker.js';
 import { createBcryptHasher } from './resolvers/passwords.js';
 import { createRateLimiter } from './resolvers/rate-limit.js';
 import { sendJson } from './rest-compat/http.js';
@@ -37,18 +39,39 @@ export function createLogger(level: Config['logLevel']): Logger {
   return pino({ level });
 }
 
-export function buildApp(config: Config, log: Logger = createLogger(config.logLevel)): App {
+export type BuildOptions = {
+  log?: Logger;
+  /** Injected in tests to move time; defaults to the wall clock. */
+  clock?: () => Date;
+};
+
+/** How often buffered check-in times are written. */
+const SEEN_FLUSH_MS = 1000;
+
+export function buildApp(config: Config, opts: BuildOptions = {}): App {
+  const log = opts.log ?? createLogger(config.logLevel);
   const store = openStore(config.db);
+  const agentLog = createAgentLogFiles(config.osqueryLogDir);
+  const seen = createSeenTracker(store.hosts);
   const deps: Deps = {
     store,
-    clock: () => new Date(),
+    clock: opts.clock ?? (() => new Date()),
     license: config.license,
     passwords: createBcryptHasher(config.bcryptCost),
     loginLimiter: createRateLimiter({ limit: config.loginRateLimit, windowMs: config.loginRateWindowMs }),
+    seen,
+    agentIntervals: { detailSeconds: config.detailInterval, labelSeconds: config.labelInterval, policySeconds: config.policyInterval },
+    liveQueries: noLiveQueries,
+    agentLog,
   };
+  const seenTimer = setInterval(() => {
+    seen.flush().catch((err: unknown) => log.error({ err }, 'writing check-in times failed'));
+  }, SEEN_FLUSH_MS);
+  seenTimer.unref();
   const metrics = createMetrics();
   const observe = (route: string, method: string, status: number, seconds: number) => {
     metrics.requests.inc({ route, method, status: String(status) });
+    if (status === 200 && route.includes('/osquery/')) metrics.agentCheckins.inc({ endpoint: route.slice(route.indexOf('/osquery/') + 9) });
     metrics.latency.observe({ route, method }, seconds);
   };
   const rest = createRestHandler(deps, restRoutes, observe);
@@ -82,8 +105,11 @@ export function buildApp(config: Config, log: Logger = createLogger(config.logLe
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const err = (req as IncomingMessage & { err?: unknown }).err;
-      log[err ? 'error' : 'info']({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 100) / 100, err }, 'request');
+      const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
+      const line = { method: req.method, path, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
+      if (err) log.error(line, 'request');
+      else if (ingestProblems) log.warn(line, 'request');
+      else log.info(line, 'request');
     });
     void (async () => {
       if (await ops(req, res, path)) return;
@@ -172,6 +198,9 @@ export function buildApp(config: Config, log: Logger = createLogger(config.logLe
       server.closeIdleConnections();
       await closed;
       clearTimeout(timer);
+      clearInterval(seenTimer);
+      await seen.flush();
+      await agentLog.close();
       store.close();
     },
   };

@@ -14,6 +14,14 @@ export type Config = {
   /** Login attempts allowed per email and per address in each window. */
   loginRateLimit: number;
   loginRateWindowMs: number;
+  /** Where agents' status and result logs are written (rotating files). */
+  osqueryLogDir: string;
+  /** Fleet-bucket layout: <enroll_secret>/[desktop/]fleet-osquery.<kind> */
+  installersDir: string;
+  /** Seconds before agents are asked again for details, labels and policies. */
+  detailInterval: number;
+  labelInterval: number;
+  policyInterval: number;
 };
 
 export class ConfigError extends Error {}
@@ -55,6 +63,11 @@ const OPTIONS = {
   bcryptCost: { env: 'FLEETGRAPH_BCRYPT_COST', flag: 'bcrypt-cost', default: '12', parse: integer(4, 15) },
   loginRateLimit: { env: 'FLEETGRAPH_LOGIN_RATE_LIMIT', flag: 'login-rate-limit', default: '10', parse: integer(1, 1_000_000) },
   loginRateWindowMs: { env: 'FLEETGRAPH_LOGIN_RATE_WINDOW_MS', flag: 'login-rate-window-ms', default: '60000', parse: integer(1, 86_400_000) },
+  osqueryLogDir: { env: 'FLEETGRAPH_OSQUERY_LOG_DIR', flag: 'osquery-log-dir', default: './data/osquery-logs', parse: nonEmpty },
+  installersDir: { env: 'FLEETGRAPH_INSTALLERS_DIR', flag: 'installers-dir', default: './data/installers', parse: nonEmpty },
+  detailInterval: { env: 'FLEETGRAPH_DETAIL_INTERVAL', flag: 'detail-interval', default: '3600', parse: integer(1, 31_536_000) },
+  labelInterval: { env: 'FLEETGRAPH_LABEL_INTERVAL', flag: 'label-interval', default: '3600', parse: integer(1, 31_536_000) },
+  policyInterval: { env: 'FLEETGRAPH_POLICY_INTERVAL', flag: 'policy-interval', default: '3600', parse: integer(1, 31_536_000) },
 } satisfies Record<keyof Config, Option>;
 
 /** Flags win over environment variables, which win over defaults. Errors name the variable. */

@@ -1,7 +1,11 @@
 import type { LicenseTier, Viewer } from './model.js';
-import type { Store } from './ports.js';
+import type { AgentLogSink, LiveQueryRouter, Store } from './ports.js';
 import type { PasswordHasher } from './passwords.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SeenTracker } from './seen-tracker.js';
+
+/** How often agents are asked again for details, labels and policies (Fleet's defaults: 1 h). */
+export type AgentIntervals = { detailSeconds: number; labelSeconds: number; policySeconds: number };
 
 /** Everything the domain needs from the outside world, built once by app.ts. */
 export type Deps = {
@@ -10,6 +14,10 @@ export type Deps = {
   license: LicenseTier;
   passwords: PasswordHasher;
   loginLimiter: RateLimiter;
+  seen: SeenTracker;
+  agentIntervals: AgentIntervals;
+  liveQueries: LiveQueryRouter;
+  agentLog: AgentLogSink;
 };
 
 /** One caller's view of the domain: shared by every transport. */
@@ -18,4 +26,10 @@ export type Ctx = {
   viewer: Viewer | null;
   /** The caller's network address, for rate limits. */
   remoteAddress: string;
+};
+
+/** A router for servers that run no live queries (the campaigns module replaces it). */
+export const noLiveQueries: LiveQueryRouter = {
+  pendingFor: () => [],
+  record: () => undefined,
 };

@@ -6,6 +6,8 @@ import type { EnrollSecret, SpecApplyResult } from './model.js';
 /** Fleet's MaxEnrollSecretsCount. */
 export const MAX_ENROLL_SECRETS = 50;
 
+export const SECRET_IN_USE = 'one or more enroll secrets are already in use by another team';
+
 /**
  * Checks one scope's new secret list: at most 50, none empty, none owned by another scope
  * (a secret decides which team a host joins, so it must be unique across the fleet).
@@ -17,7 +19,7 @@ export async function checkSecrets(ctx: Ctx, secrets: string[], teamName: string
   const owners = await ctx.deps.store.enrollSecrets.bySecrets(unique);
   const teamId = teamName === null ? null : ((await ctx.deps.store.teams.byName(teamName))?.id ?? -1);
   if (owners.some((o) => o.teamId !== teamId)) {
-    throw ValidationError.of('secrets', 'one or more enroll secrets are already in use by another team');
+    throw ValidationError.of('secrets', SECRET_IN_USE);
   }
   return unique;
 }

@@ -133,3 +133,11 @@ export class RateLimitedError extends DomainError {
     super(`too many attempts, retry in ${retryAfterSeconds} seconds`);
   }
 }
+
+/** osquery's remote API answers `{"error", "node_invalid"}`; node_invalid makes the agent re-enroll. */
+export class AgentAuthError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  readonly httpStatus = 401;
+  readonly fleetMessage = 'Authentication required';
+  readonly nodeInvalid = true;
+}

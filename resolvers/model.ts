@@ -188,3 +188,81 @@ export type SpecPlan = {
 
 export type ApplyCounts = { created: number; updated: number };
 export type SpecApplyResult = Partial<Record<keyof SpecPlan, ApplyCounts>>;
+
+/* ---- hosts ---- */
+
+/** Host fields that agents report; each detail query fills some of them. */
+export type HostDetails = {
+  hostname: string;
+  uuid: string;
+  computerName: string;
+  platform: string;
+  platformLike: string;
+  osVersion: string;
+  build: string;
+  codeName: string;
+  osqueryVersion: string;
+  /** Nanoseconds, as Fleet reports it. */
+  uptime: number;
+  memory: number;
+  cpuType: string;
+  cpuSubtype: string;
+  cpuBrand: string;
+  cpuPhysicalCores: number;
+  cpuLogicalCores: number;
+  hardwareVendor: string;
+  hardwareModel: string;
+  hardwareVersion: string;
+  hardwareSerial: string;
+  primaryIp: string;
+  primaryMac: string;
+  publicIp: string;
+  distributedInterval: number;
+  configTlsRefresh: number;
+  loggerTlsPeriod: number;
+  gigsDiskSpaceAvailable: number;
+  percentDiskSpaceAvailable: number;
+  orbitVersion: string;
+};
+
+export type Host = HostDetails & {
+  id: number;
+  osqueryHostId: string | null;
+  teamId: number | null;
+  refetchRequested: boolean;
+  detailUpdatedAt: Date | null;
+  labelUpdatedAt: Date | null;
+  policyUpdatedAt: Date | null;
+  lastEnrolledAt: Date | null;
+  /** Last check-in; the enrollment time before the first one. */
+  seenTime: Date;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type HostUser = { uid: number; username: string; type: string; groupname: string; shell: string };
+export type HostSoftware = { name: string; version: string; source: string; bundleIdentifier: string; lastOpenedAt: Date | null };
+export type HostBattery = { serialNumber: string; cycleCount: number; health: string };
+export type DeviceMapping = { email: string; source: string };
+export type MunkiInfo = { version: string };
+export type MdmInfo = { enrollmentStatus: string; serverUrl: string; name: string; installedFromDep: boolean };
+
+export type HostInventory = {
+  users: HostUser[] | null;
+  software: HostSoftware[] | null;
+  batteries: HostBattery[] | null;
+  deviceMapping: DeviceMapping[] | null;
+  munki: MunkiInfo | null;
+  mdm: MdmInfo | null;
+};
+
+export const HOST_STATUSES = ['online', 'offline', 'mia', 'new'] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+/** Which hosts a viewer may see: every host, or those of some teams. */
+export type HostVisibility = { all: true } | { all: false; teamIds: number[] };
+
+/** Fleet's HostTargets: a host is targeted by id, by label membership or by team (0 = no team). */
+export type HostTargets = { hostIds: number[]; labelIds: number[]; teamIds: number[] };
+
+export type PolicyResponse = 'pass' | 'fail' | '';

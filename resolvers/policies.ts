@@ -53,6 +53,14 @@ export async function preparePolicySpecs(ctx: Ctx, input: PolicySpecInput[], def
     }
   }
   if (input.some((s) => (s.team ?? '') === '') || input.length === 0) authorize(ctx, 'policy:write');
+  // An update keeps the policy's team whatever the spec names, so the caller must be allowed to
+  // write where the policy already is (else a team maintainer could rewrite global policies).
+  const wanted = new Set(input.map((s) => s.name ?? ''));
+  for (const current of await ctx.deps.store.policies.list()) {
+    if (!wanted.has(current.name)) continue;
+    if (current.teamId === null) authorize(ctx, 'policy:write');
+    else authorize(ctx, 'team_policy:write', current.teamId);
+  }
   const specs = input.map(verify);
   if (new Set(specs.map((s) => s.name)).size !== specs.length) {
     throw new BadRequestError('duplicate policy names not allowed');

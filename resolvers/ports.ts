@@ -4,6 +4,12 @@
  * Lookups return `undefined`; only the domain turns that into NotFoundError.
  */
 import type {
+  Host,
+  HostDetails,
+  HostInventory,
+  HostStatus,
+  HostTargets,
+  HostVisibility,
   AppConfig,
   EnrollSecret,
   Label,
@@ -115,7 +121,81 @@ export interface Store {
   policies: PolicyStore;
   enrollSecrets: EnrollSecretStore;
   specs: SpecStore;
+  hosts: HostStore;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): void;
+}
+
+/* ---- hosts and agents ---- */
+
+export type HostFilter = {
+  visibility: HostVisibility;
+  /** Case-insensitive substring of hostname, computer name, uuid, serial or primary IP. */
+  search?: string;
+  status?: HostStatus;
+  /** null: hosts on no team. */
+  teamId?: number | null;
+  labelId?: number;
+  excludeIds?: number[];
+  targets?: HostTargets;
+  now: Date;
+};
+
+export type HostCounts = { total: number; online: number; offline: number; mia: number; new: number };
+
+/** Everything one distributed/write changes on a host, applied in one transaction. */
+export type AgentWrite = {
+  details: Partial<HostDetails>;
+  inventory: Partial<HostInventory>;
+  detailsUpdated: boolean;
+  labelResults: Map<number, boolean | null>;
+  policyResults: Map<number, boolean | null>;
+  deviceTokenHash?: string;
+  clearRefetch: boolean;
+};
+
+export type EnrollInput = {
+  osqueryHostId: string;
+  nodeKeyHash: string;
+  teamId: number | null;
+  details: Partial<HostDetails>;
+  inventory: Partial<HostInventory>;
+};
+
+export interface HostStore {
+  /** Upserts by identifier: a re-enrolling host keeps its id and gets a new key. */
+  enroll(input: EnrollInput, now: Date): Promise<Host>;
+  byNodeKeyHash(hash: string): Promise<Host | undefined>;
+  byDeviceTokenHash(hash: string): Promise<{ host: Host; updatedAt: Date } | undefined>;
+  byId(id: number): Promise<Host | undefined>;
+  byIds(ids: readonly number[]): Promise<Host[]>;
+  byHostnames(hostnames: readonly string[]): Promise<Host[]>;
+  apply(hostId: number, write: AgentWrite, now: Date): Promise<void>;
+  /** Writes a batch of check-in times (the newest per host). */
+  markSeen(seen: ReadonlyMap<number, Date>): Promise<void>;
+  requestRefetch(hostId: number, now: Date): Promise<void>;
+  inventory(hostIds: readonly number[]): Promise<Map<number, HostInventory>>;
+  /** Label ids each host is a member of. */
+  labelIds(hostIds: readonly number[]): Promise<Map<number, number[]>>;
+  policyResults(hostIds: readonly number[]): Promise<Map<number, Map<number, boolean | null>>>;
+  /** Ids of the packs targeting the host by label, team or id. */
+  packIds(host: Host): Promise<number[]>;
+  memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
+  list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<Host[]>;
+  count(filter: HostFilter): Promise<HostCounts>;
+}
+
+/**
+ * Where live queries meet agents (implemented by the campaigns module): which campaigns a host
+ * should run now, and where its answers go.
+ */
+export interface LiveQueryRouter {
+  pendingFor(host: Host): Iterable<[campaignId: number, sql: string]>;
+  record(host: Host, campaignId: number, rows: Record<string, string>[], error: string | null): void;
+}
+
+/** Where agents' status and result logs are written. */
+export interface AgentLogSink {
+  write(kind: 'status' | 'result', records: unknown[]): void;
 }

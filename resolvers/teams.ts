@@ -1,7 +1,7 @@
 import { authorize, can, requireViewer } from './authz.js';
 import type { Ctx } from './context.js';
 import { validateAgentOptions } from './agent-options.js';
-import { checkSecrets } from './enroll-secrets.js';
+import { checkSecrets, SECRET_IN_USE } from './enroll-secrets.js';
 import { LicenseError, NotFoundError, ValidationError } from './errors.js';
 import type { EnrollSecret, SpecApplyResult, Team, TeamSpec } from './model.js';
 import { lastByName, type ApplyOptions, type TeamSpecInput } from './spec-inputs.js';
@@ -27,13 +27,18 @@ export async function prepareTeamSpecs(ctx: Ctx, input: TeamSpecInput[], opts: A
   );
   const existing = new Map((await ctx.deps.store.teams.byNames(specs.map((s) => s.name))).map((t) => [t.name, t]));
   const out: TeamSpec[] = [];
+  const claimed = new Set<string>();
   for (const s of specs) {
     const team = existing.get(s.name);
     if (team) authorize(ctx, 'team:write', team.id);
     else authorize(ctx, 'team:create');
     if (s.name === '') throw ValidationError.of('name', 'name may not be empty');
     if (s.agentOptions && !opts.force) validateAgentOptions(s.agentOptions);
-    out.push({ name: s.name, agentOptions: s.agentOptions, secrets: await checkSecrets(ctx, s.secrets, team ? s.name : null) });
+    // A team not created yet owns no secret, so any owner (global ones included) is another scope.
+    const secrets = await checkSecrets(ctx, s.secrets, s.name);
+    if (secrets.some((x) => claimed.has(x))) throw ValidationError.of('secrets', SECRET_IN_USE);
+    for (const x of secrets) claimed.add(x);
+    out.push({ name: s.name, agentOptions: s.agentOptions, secrets });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, RateLimitedError } from '../resolvers/errors.js';
+import { AgentAuthError, DomainError, RateLimitedError } from '../resolvers/errors.js';
 
 export type FleetErrorBody = { message: string; errors?: { name: string; reason: string }[]; uuid: string };
 
@@ -28,3 +28,10 @@ export const methodNotAllowedBody = (): FleetErrorBody => ({
   errors: [{ name: 'base', reason: 'Method Not Allowed' }],
   uuid: randomUUID(),
 });
+
+/** osquery's error shape; `node_invalid` tells the agent to enroll again. */
+export function encodeOsqueryError(err: unknown): { status: number; body: { error: string; node_invalid?: boolean }; headers: Record<string, string> } {
+  if (err instanceof AgentAuthError) return { status: 401, body: { error: err.message, node_invalid: true }, headers: {} };
+  if (err instanceof DomainError) return { status: err.httpStatus, body: { error: err.message }, headers: {} };
+  return { status: 500, body: { error: 'internal server error' }, headers: {} };
+}

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
-import { encodeError, methodNotAllowedBody, notFoundBody } from './errors.js';
+import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
 import { bearerToken, decodeJson, readBody, remoteAddress, sendJson } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
@@ -28,6 +28,8 @@ export type Route<B = unknown> = {
   public?: boolean;
   /** JSON body schema; `'raw'` hands the bytes over undecoded. */
   body?: z.ZodType<B> | 'raw';
+  /** osquery's agent API answers errors as `{"error", "node_invalid"}` instead of Fleet's body. */
+  errorShape?: 'fleet' | 'osquery';
   handle(r: RouteRequest<B>): Promise<RouteResult>;
 };
 
@@ -56,6 +58,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
     const found = router.find(method, url.pathname);
     let pattern = 'unmatched';
     let status = 500;
+    let errorShape: Route['errorShape'] = 'fleet';
     try {
       if (!found) {
         const allowed = METHODS.some((m) => m !== method && router.find(m, url.pathname));
@@ -66,6 +69,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
       const store = found.store as { route: Route; pattern: string };
       pattern = store.pattern;
       const r = store.route;
+      errorShape = r.errorShape;
       const body = r.body === undefined ? undefined : r.body === 'raw' ? await readBody(req) : decodeJson(await readBody(req), r.body);
       const ctx: Ctx = { deps, viewer: null, remoteAddress: remoteAddress(req) };
       if (!r.public) {
@@ -84,7 +88,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
         res.end();
       } else sendJson(res, status, result.body, result.headers);
     } catch (err) {
-      const e = encodeError(err);
+      const e = errorShape === 'osquery' ? encodeOsqueryError(err) : encodeError(err);
       status = e.status;
       if (status === 500) (req as IncomingMessage & { err?: unknown }).err = err;
       if (!res.headersSent) sendJson(res, e.status, e.body, e.headers);

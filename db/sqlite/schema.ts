@@ -1,5 +1,5 @@
 
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const timestamps = {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
@@ -117,12 +117,71 @@ export const hosts = sqliteTable(
   'hosts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The identifier the agent enrolled with (osquery's host_identifier). */
+    osqueryHostId: text('osquery_host_id').unique(),
+    nodeKeyHash: text('node_key_hash').unique(),
     hostname: text('hostname').notNull().default(''),
+    uuid: text('uuid').notNull().default(''),
+    computerName: text('computer_name').notNull().default(''),
+    platform: text('platform').notNull().default(''),
+    platformLike: text('platform_like').notNull().default(''),
+    osVersion: text('os_version').notNull().default(''),
+    build: text('build').notNull().default(''),
+    codeName: text('code_name').notNull().default(''),
+    osqueryVersion: text('osquery_version').notNull().default(''),
+    uptime: integer('uptime').notNull().default(0),
+    memory: integer('memory').notNull().default(0),
+    cpuType: text('cpu_type').notNull().default(''),
+    cpuSubtype: text('cpu_subtype').notNull().default(''),
+    cpuBrand: text('cpu_brand').notNull().default(''),
+    cpuPhysicalCores: integer('cpu_physical_cores').notNull().default(0),
+    cpuLogicalCores: integer('cpu_logical_cores').notNull().default(0),
+    hardwareVendor: text('hardware_vendor').notNull().default(''),
+    hardwareModel: text('hardware_model').notNull().default(''),
+    hardwareVersion: text('hardware_version').notNull().default(''),
+    hardwareSerial: text('hardware_serial').notNull().default(''),
+    primaryIp: text('primary_ip').notNull().default(''),
+    primaryMac: text('primary_mac').notNull().default(''),
+    publicIp: text('public_ip').notNull().default(''),
+    distributedInterval: integer('distributed_interval').notNull().default(0),
+    configTlsRefresh: integer('config_tls_refresh').notNull().default(0),
+    loggerTlsPeriod: integer('logger_tls_period').notNull().default(0),
+    gigsDiskSpaceAvailable: real('gigs_disk_space_available').notNull().default(0),
+    percentDiskSpaceAvailable: real('percent_disk_space_available').notNull().default(0),
+    orbitVersion: text('orbit_version').notNull().default(''),
+    refetchRequested: integer('refetch_requested', { mode: 'boolean' }).notNull().default(false),
+    detailUpdatedAt: integer('detail_updated_at', { mode: 'timestamp_ms' }),
+    labelUpdatedAt: integer('label_updated_at', { mode: 'timestamp_ms' }),
+    policyUpdatedAt: integer('policy_updated_at', { mode: 'timestamp_ms' }),
+    lastEnrolledAt: integer('last_enrolled_at', { mode: 'timestamp_ms' }),
+    seenTime: integer('seen_time', { mode: 'timestamp_ms' }),
     teamId: integer('team_id').references(() => teams.id, { onDelete: 'set null' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('hosts_hostname').on(t.hostname)],
+  (t) => [index('hosts_hostname').on(t.hostname), index('hosts_team').on(t.teamId), index('hosts_seen').on(t.seenTime)],
 );
+
+/** Inventory that agents report wholesale (each column replaced as a unit). */
+export const hostInventory = sqliteTable('host_inventory', {
+  hostId: integer('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  users: text('users', { mode: 'json' }),
+  software: text('software', { mode: 'json' }),
+  batteries: text('batteries', { mode: 'json' }),
+  deviceMapping: text('device_mapping', { mode: 'json' }),
+  munki: text('munki', { mode: 'json' }),
+  mdm: text('mdm', { mode: 'json' }),
+});
+
+export const hostDeviceAuth = sqliteTable('host_device_auth', {
+  hostId: integer('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
 
 export const labels = sqliteTable('labels', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -170,3 +229,19 @@ export const policies = sqliteTable(
   (t) => [index('policies_team').on(t.teamId)],
 );
 
+
+export const policyMembership = sqliteTable(
+  'policy_membership',
+  {
+    policyId: integer('policy_id')
+      .notNull()
+      .references(() => policies.id, { onDelete: 'cascade' }),
+    hostId: integer('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    /** null: the query failed on the host (response ""). */
+    passes: integer('passes', { mode: 'boolean' }),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.policyId, t.hostId] }), index('policy_membership_host').on(t.hostId)],
+);

@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 export const ADMIN = { name: 'Admin', email: 'admin@example.com', password: 'correct-horse-1!' };
 export const PASSWORD = 'another-secret-2?';
 
-export type TestApp = { app: App; url: string; adminToken: string; dbPath: string };
+export type TestApp = { app: App; url: string; adminToken: string; dbPath: string; dir: string };
 
 const leftovers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 /** Starts a real server on a random port over a fresh SQLite file; stopped after the file's tests. */
-export async function startApp(overrides: Partial<Config> = {}, opts: { setup?: boolean } = {}): Promise<TestApp> {
+export async function startApp(
+  overrides: Partial<Config> = {},
+  opts: { setup?: boolean; clock?: () => Date } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetgraph-test-'));
   const dbPath = join(dir, 'fleetgraph.db');
   const app = buildApp(
@@ -31,9 +34,14 @@ export async function startApp(overrides: Partial<Config> = {}, opts: { setup?: 
       bcryptCost: 4,
       loginRateLimit: 1000,
       loginRateWindowMs: 60_000,
+      osqueryLogDir: join(dir, 'osquery-logs'),
+      installersDir: join(dir, 'installers'),
+      detailInterval: 3600,
+      labelInterval: 3600,
+      policyInterval: 3600,
       ...overrides,
     },
-    pino({ level: 'silent' }),
+    { log: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const url = await app.start();
   leftovers.push(async () => {
@@ -48,5 +56,5 @@ export async function startApp(overrides: Partial<Config> = {}, opts: { setup?: 
     });
     adminToken = ((await res.json()) as { token: string }).token;
   }
-  return { app, url, adminToken, dbPath };
+  return { app, url, adminToken, dbPath, dir };
 }

@@ -1,0 +1,253 @@
+import { and, desc, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
+import type { HostFilter, HostStore } from '../../resolvers/ports.js';
+import type { SqliteDb } from './db.js';
+import * as t from './schema.js';
+
+const MIA_MS = 30 * 24 * 3600 * 1000;
+const NEW_MS = 24 * 3600 * 1000;
+
+const toHost = (r: typeof t.hosts.$inferSelect): Host => {
+  const { nodeKeyHash: _, ...rest } = r;
+  return { ...rest, seenTime: r.seenTime ?? r.createdAt, updatedAt: r.updatedAt ?? r.createdAt };
+};
+
+const emptyInventory = (): HostInventory => ({ users: null, software: null, batteries: null, deviceMapping: null, munki: null, mdm: null });
+
+/* Status arithmetic in SQL mirrors resolvers/host-status.ts (Fleet's formula, in milliseconds). */
+const seen = sql`coalesce(${t.hosts.seenTime}, ${t.hosts.createdAt})`;
+const onlineUntil = sql`(${seen} + (min(${t.hosts.distributedInterval}, ${t.hosts.configTlsRefresh}) + 60) * 1000)`;
+
+function visibilityCond(v: HostVisibility): SQL | undefined {
+  if (v.all) return undefined;
+  if (v.teamIds.length === 0) return sql`0`;
+  return inArray(t.hosts.teamId, v.teamIds);
+}
+
+function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
+  const now = f.now.getTime();
+  const conds: (SQL | undefined)[] = [visibilityCond(f.visibility)];
+  if (f.search) {
+    const like = `%${f.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conds.push(
+      or(
+        ...[t.hosts.hostname, t.hosts.computerName, t.hosts.uuid, t.hosts.hardwareSerial, t.hosts.primaryIp].map(
+          (c) => sql`lower(${c}) LIKE ${like} ESCAPE '\\'`,
+        ),
+      ),
+    );
+  }
+  if (f.status === 'online') conds.push(sql`${onlineUntil} > ${now}`);
+  if (f.status === 'offline') conds.push(sql`${onlineUntil} <= ${now}`);
+  if (f.status === 'mia') conds.push(sql`${seen} + ${MIA_MS} <= ${now}`);
+  if (f.status === 'new') conds.push(sql`${t.hosts.createdAt} + ${NEW_MS} >= ${now}`);
+  if (f.teamId === null) conds.push(sql`${t.hosts.teamId} IS NULL`);
+  else if (f.teamId !== undefined) conds.push(eq(t.hosts.teamId, f.teamId));
+  if (f.labelId !== undefined) {
+    conds.push(sql`${t.hosts.id} IN (SELECT host_id FROM label_membership WHERE label_id = ${f.labelId})`);
+  }
+  if (f.excludeIds && f.excludeIds.length > 0) conds.push(sql`${t.hosts.id} NOT IN ${f.excludeIds}`);
+  if (f.targets) conds.push(targetsCond(db, f.targets));
+  return and(...conds);
+}
+
+/**
+ * Fleet's later target semantics: explicit host ids always count; otherwise a host must match one
+ * of the selected built-in labels, one of the selected custom labels and one of the selected teams
+ * (each group only when given; team 0 means "no team"). Selecting "All Hosts" selects every host.
+ */
+function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: number[]; teamIds: number[] }): SQL {
+  const byId = targets.hostIds.length > 0 ? inArray(t.hosts.id, targets.hostIds) : sql`0`;
+  if (targets.labelIds.length === 0 && targets.teamIds.length === 0) return byId;
+  const labels = targets.labelIds.length === 0 ? [] : db.select().from(t.labels).where(inArray(t.labels.id, targets.labelIds)).all();
+  if (labels.some((l) => l.labelType === 'builtin' && l.name === 'All Hosts')) return sql`1`;
+  const member = (ids: number[]) =>
+    ids.length === 0 ? sql`1` : sql`${t.hosts.id} IN (SELECT host_id FROM label_membership WHERE label_id IN ${ids})`;
+  const builtin = member(labels.filter((l) => l.labelType === 'builtin').map((l) => l.id));
+  const custom = member(labels.filter((l) => l.labelType !== 'builtin').map((l) => l.id));
+  const unknownLabelsOnly = targets.labelIds.length > 0 && labels.length === 0;
+  const teamIds = targets.teamIds.filter((id) => id !== 0);
+  const team =
+    targets.teamIds.length === 0
+      ? sql`1`
+      : or(teamIds.length > 0 ? inArray(t.hosts.teamId, teamIds) : sql`0`, targets.teamIds.includes(0) ? sql`${t.hosts.teamId} IS NULL` : sql`0`)!;
+  const group = unknownLabelsOnly ? sql`0` : and(builtin, custom, team)!;
+  return or(byId, group)!;
+}
+
+export function createHostStore(db: SqliteDb): HostStore {
+  const byIds = (ids: readonly number[]) =>
+    ids.length === 0 ? [] : db.select().from(t.hosts).where(inArray(t.hosts.id, [...ids])).all().map(toHost);
+
+  return {
+    async enroll(input, now) {
+      return db.transaction(() => {
+        const values = { ...input.details, nodeKeyHash: input.nodeKeyHash, teamId: input.teamId, lastEnrolledAt: now, updatedAt: now };
+        const row = db
+          .insert(t.hosts)
+          .values({ ...values, osqueryHostId: input.osqueryHostId, createdAt: now, seenTime: now })
+          .onConflictDoUpdate({ target: t.hosts.osqueryHostId, set: { ...values, seenTime: now } })
+          .returning()
+          .get();
+        if (Object.keys(input.inventory).length > 0) {
+          db.insert(t.hostInventory)
+            .values({ hostId: row.id, ...input.inventory })
+            .onConflictDoUpdate({ target: t.hostInventory.hostId, set: input.inventory })
+            .run();
+        }
+        return toHost(row);
+      });
+    },
+    async byNodeKeyHash(hash) {
+      const r = db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, hash)).get();
+      return r && toHost(r);
+    },
+    async byDeviceTokenHash(hash) {
+      const r = db
+        .select({ host: t.hosts, updatedAt: t.hostDeviceAuth.updatedAt })
+        .from(t.hostDeviceAuth)
+        .innerJoin(t.hosts, eq(t.hosts.id, t.hostDeviceAuth.hostId))
+        .where(eq(t.hostDeviceAuth.tokenHash, hash))
+        .get();
+      return r && { host: toHost(r.host), updatedAt: r.updatedAt };
+    },
+    async byId(id) {
+      return byIds([id])[0];
+    },
+    async byIds(ids) {
+      return byIds(ids);
+    },
+    async byHostnames(hostnames) {
+      if (hostnames.length === 0) return [];
+      return db.select().from(t.hosts).where(inArray(t.hosts.hostname, [...hostnames])).all().map(toHost);
+    },
+    async apply(hostId, w, now) {
+      db.transaction(() => {
+        const patch: Partial<typeof t.hosts.$inferInsert> = { ...w.details, updatedAt: now };
+        if (w.detailsUpdated) patch.detailUpdatedAt = now;
+        if (w.labelResults.size > 0) patch.labelUpdatedAt = now;
+        if (w.policyResults.size > 0) patch.policyUpdatedAt = now;
+        if (w.clearRefetch) patch.refetchRequested = false;
+        db.update(t.hosts).set(patch).where(eq(t.hosts.id, hostId)).run();
+        if (Object.keys(w.inventory).length > 0) {
+          db.insert(t.hostInventory)
+            .values({ hostId, ...w.inventory })
+            .onConflictDoUpdate({ target: t.hostInventory.hostId, set: w.inventory })
+            .run();
+        }
+        const members = [...w.labelResults].filter(([, m]) => m === true).map(([id]) => id);
+        const nonMembers = [...w.labelResults].filter(([, m]) => m !== true).map(([id]) => id);
+        if (nonMembers.length > 0) {
+          db.delete(t.labelMembership)
+            .where(and(eq(t.labelMembership.hostId, hostId), inArray(t.labelMembership.labelId, nonMembers)))
+            .run();
+        }
+        if (members.length > 0) {
+          db.run(sql`INSERT OR IGNORE INTO label_membership (label_id, host_id)
+            SELECT id, ${hostId} FROM labels WHERE id IN ${members}`);
+        }
+        for (const [policyId, passes] of w.policyResults) {
+          db.run(sql`INSERT INTO policy_membership (policy_id, host_id, passes, updated_at)
+            SELECT id, ${hostId}, ${passes === null ? null : passes ? 1 : 0}, ${now.getTime()} FROM policies WHERE id = ${policyId}
+            ON CONFLICT (policy_id, host_id) DO UPDATE SET passes = excluded.passes, updated_at = excluded.updated_at`);
+        }
+        if (w.deviceTokenHash) {
+          db.insert(t.hostDeviceAuth)
+            .values({ hostId, tokenHash: w.deviceTokenHash, updatedAt: now })
+            .onConflictDoUpdate({ target: t.hostDeviceAuth.hostId, set: { tokenHash: w.deviceTokenHash, updatedAt: now } })
+            .run();
+        }
+      });
+    },
+    async markSeen(seenTimes) {
+      if (seenTimes.size === 0) return;
+      const stmt = db
+        .update(t.hosts)
+        .set({ seenTime: sql`${sql.placeholder('seen')}` })
+        .where(eq(t.hosts.id, sql.placeholder('id')))
+        .prepare();
+      db.transaction(() => {
+        for (const [id, at] of seenTimes) stmt.run({ id, seen: at.getTime() });
+      });
+    },
+    async requestRefetch(hostId, now) {
+      db.update(t.hosts).set({ refetchRequested: true, updatedAt: now }).where(eq(t.hosts.id, hostId)).run();
+    },
+    async inventory(hostIds) {
+      const out = new Map(hostIds.map((id) => [id, emptyInventory()]));
+      if (hostIds.length === 0) return out;
+      for (const r of db.select().from(t.hostInventory).where(inArray(t.hostInventory.hostId, [...hostIds])).all()) {
+        const { hostId, ...inv } = r;
+        out.set(hostId, inv as HostInventory);
+      }
+      return out;
+    },
+    async labelIds(hostIds) {
+      const out = new Map(hostIds.map((id) => [id, [] as number[]]));
+      if (hostIds.length === 0) return out;
+      const rows = db
+        .select()
+        .from(t.labelMembership)
+        .where(inArray(t.labelMembership.hostId, [...hostIds]))
+        .orderBy(t.labelMembership.labelId)
+        .all();
+      for (const r of rows) out.get(r.hostId)?.push(r.labelId);
+      return out;
+    },
+    async policyResults(hostIds) {
+      const out = new Map(hostIds.map((id) => [id, new Map<number, boolean | null>()]));
+      if (hostIds.length === 0) return out;
+      for (const r of db.select().from(t.policyMembership).where(inArray(t.policyMembership.hostId, [...hostIds])).all()) {
+        out.get(r.hostId)?.set(r.policyId, r.passes);
+      }
+      return out;
+    },
+    async packIds(host) {
+      const rows = db.all<{ pack_id: number }>(sql`
+        SELECT DISTINCT pt.pack_id FROM pack_targets pt
+        WHERE (pt.type = 'host' AND pt.target_id = ${host.id})
+           OR (pt.type = 'team' AND pt.target_id = ${host.teamId ?? -1})
+           OR (pt.type = 'label' AND pt.target_id IN (SELECT label_id FROM label_membership WHERE host_id = ${host.id}))
+        ORDER BY pt.pack_id`);
+      return rows.map((r) => r.pack_id);
+    },
+    async memberIds(labelIds, visibility) {
+      const out = new Map(labelIds.map((id) => [id, [] as number[]]));
+      if (labelIds.length === 0) return out;
+      const rows = db
+        .select({ labelId: t.labelMembership.labelId, hostId: t.labelMembership.hostId })
+        .from(t.labelMembership)
+        .innerJoin(t.hosts, eq(t.hosts.id, t.labelMembership.hostId))
+        .where(and(inArray(t.labelMembership.labelId, [...labelIds]), visibilityCond(visibility)))
+        .orderBy(t.labelMembership.hostId)
+        .all();
+      for (const r of rows) out.get(r.labelId)?.push(r.hostId);
+      return out;
+    },
+    async list(filter, page) {
+      return db
+        .select()
+        .from(t.hosts)
+        .where(filterConds(db, filter))
+        .orderBy(page.order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
+        .limit(page.limit)
+        .offset(page.offset)
+        .all()
+        .map(toHost);
+    },
+    async count(filter) {
+      const now = filter.now.getTime();
+      const r = db
+        .select({
+          total: sql<number>`count(*)`,
+          online: sql<number>`coalesce(sum(${onlineUntil} > ${now}), 0)`,
+          mia: sql<number>`coalesce(sum(${seen} + ${MIA_MS} <= ${now}), 0)`,
+          new: sql<number>`coalesce(sum(${t.hosts.createdAt} + ${NEW_MS} >= ${now}), 0)`,
+        })
+        .from(t.hosts)
+        .where(filterConds(db, filter))
+        .get()!;
+      return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
+    },
+  };
+}
