@@ -33,8 +33,9 @@ export function createGraphQL(deps: Deps, log: Logger) {
       graphQLContext(deps, request.headers.get('authorization'), req?.socket.remoteAddress ?? 'unknown'),
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: 10 },
-        costLimit: { maxCost: 5000 },
+        // Fragments are measured as if inlined, so a query's limits do not depend on how it is written.
+        maxDepth: { n: 10, flattenFragments: true },
+        costLimit: { maxCost: 5000, flattenFragments: true },
         maxAliases: { n: 15 },
         maxDirectives: { n: 50 },
         maxTokens: { n: 2000 },

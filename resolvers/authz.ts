@@ -39,6 +39,7 @@ const RULES = {
   'user:read': { global: ['admin'] },
   'user:write': { global: ['admin'] },
   'target:read': { global: READERS, team: ALL, scope: 'any' },
+  'host:read': { global: READERS, team: ALL, scope: 'any' },
 } as const satisfies Record<string, Rule>;
 
 export type Permission = keyof typeof RULES;

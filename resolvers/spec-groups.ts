@@ -1,6 +1,7 @@
 import { requireViewer } from './authz.js';
 import type { Ctx } from './context.js';
-import { prepareEnrollSecrets } from './enroll-secrets.js';
+import { SECRET_IN_USE, prepareEnrollSecrets } from './enroll-secrets.js';
+import { ValidationError } from './errors.js';
 import { prepareLabelSpecs } from './labels.js';
 import type { SpecApplyResult, SpecPlan } from './model.js';
 import { preparePackSpecs } from './packs.js';
@@ -41,5 +42,8 @@ export async function applySpecGroup(ctx: Ctx, group: SpecGroup): Promise<SpecAp
   if (group.packs.length > 0) plan.packs = await preparePackSpecs(ctx, group.packs, defined);
   if (group.policies.length > 0) plan.policies = await preparePolicySpecs(ctx, group.policies, defined);
   if (group.enrollSecrets !== null) plan.enrollSecrets = await prepareEnrollSecrets(ctx, group.enrollSecrets);
+  // Each scope was checked against the store; a secret claimed twice within the group is caught here.
+  const teamSecrets = new Set(plan.teams?.flatMap((t) => t.secrets));
+  if (plan.enrollSecrets?.some((s) => teamSecrets.has(s))) throw ValidationError.of('secrets', SECRET_IN_USE);
   return ctx.deps.store.specs.apply(plan, viewer.user.id, ctx.deps.clock());
 }

@@ -79,9 +79,6 @@ export const planNames = (plan: SpecPlan): PlanNames => ({
 /** Keeps the last spec for each name, in first-seen order. */
 export function lastByName<T extends { name: string }>(specs: T[]): T[] {
   const byName = new Map<string, T>();
-  for (const s of specs) {
-    byName.delete(s.name);
-    byName.set(s.name, s);
-  }
+  for (const s of specs) byName.set(s.name, s);
   return [...byName.values()];
 }

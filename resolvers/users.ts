@@ -26,7 +26,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 function checkIdentity(name: string, email: string): InvalidArg[] {
   const invalid: InvalidArg[] = [];
   if (name.trim() === '') invalid.push({ name: 'name', reason: 'cannot be empty' });
-  if (!EMAIL.test(email)) invalid.push({ name: 'email', reason: 'must be a valid email address' });
+  if (!EMAIL.test(email.trim())) invalid.push({ name: 'email', reason: 'must be a valid email address' });
   return invalid;
 }
 
@@ -110,6 +110,9 @@ export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<{ us
   if (input.globalRole === null && input.teams.length === 0) {
     invalid.push({ name: 'global_role', reason: 'either global_role or teams must be specified' });
   }
+  if (new Set(input.teams.map((t) => t.id)).size !== input.teams.length) {
+    invalid.push({ name: 'teams', reason: 'each team may be listed once' });
+  }
   for (const t of input.teams) {
     if (!isRole(t.role) || t.role === 'gitops') invalid.push({ name: 'teams', reason: `invalid team role "${t.role}"` });
   }
@@ -119,20 +122,28 @@ export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<{ us
   const found = await store.teams.byIds(teamIds);
   const missing = teamIds.find((id) => !found.some((t) => t.id === id));
   if (missing !== undefined) throw new NotFoundError('Team', missing);
-  if (await store.users.byEmail(input.email.trim())) throw new ConflictError(`a user with email ${input.email} already exists`);
+  const taken = () => new ConflictError(`a user with email ${input.email} already exists`);
+  if (await store.users.byEmail(input.email.trim())) throw taken();
 
   const token = input.apiOnly ? newToken() : null;
-  const user = await store.users.create(
-    {
-      name: input.name.trim(),
-      email: input.email.trim(),
-      passwordHash: await passwords.hash(input.password),
-      globalRole: input.globalRole as Role | null,
-      teams: input.teams.map((t): TeamRole => ({ teamId: t.id, role: t.role as Role })),
-      apiOnly: input.apiOnly,
-    },
-    clock(),
-    token ? hashToken(token) : undefined,
-  );
+  const passwordHash = await passwords.hash(input.password);
+  const user = await store.users
+    .create(
+      {
+        name: input.name.trim(),
+        email: input.email.trim(),
+        passwordHash,
+        globalRole: input.globalRole as Role | null,
+        teams: input.teams.map((t): TeamRole => ({ teamId: t.id, role: t.role as Role })),
+        apiOnly: input.apiOnly,
+      },
+      clock(),
+      token ? hashToken(token) : undefined,
+    )
+    .catch(async (err: unknown) => {
+      // A concurrent request may have taken the email since the check above (hashing yields).
+      if (await store.users.byEmail(input.email.trim())) throw taken();
+      throw err;
+    });
   return { user, token };
 }

@@ -89,16 +89,20 @@ export function createSpecStore(db: SqliteDb): SpecStore {
   };
 
   /** Full replacement of one scope's secrets; a kept secret keeps its created_at. */
-  const replaceSecrets = (teamId: number | null, secrets: string[], now: Date): void => {
+  const replaceSecrets = (teamId: number | null, secrets: string[], now: Date): ApplyCounts => {
     const scope = teamId === null ? isNull(t.enrollSecrets.teamId) : eq(t.enrollSecrets.teamId, teamId);
     const wanted = new Set(secrets);
     const current = db.select({ secret: t.enrollSecrets.secret }).from(t.enrollSecrets).where(scope).all();
     const drop = current.map((c) => c.secret).filter((c) => !wanted.has(c));
     for (const part of chunks(drop)) db.delete(t.enrollSecrets).where(and(scope, inArray(t.enrollSecrets.secret, part))).run();
     const have = new Set(current.map((c) => c.secret));
+    let created = 0;
     for (const secret of wanted) {
-      if (!have.has(secret)) db.insert(t.enrollSecrets).values({ secret, teamId, createdAt: now }).run();
+      if (have.has(secret)) continue;
+      db.insert(t.enrollSecrets).values({ secret, teamId, createdAt: now }).run();
+      created += 1;
     }
+    return { created, updated: wanted.size - created };
   };
 
   const applyPacks = (specs: PackSpec[], now: Date): ApplyCounts => {
@@ -163,10 +167,7 @@ export function createSpecStore(db: SqliteDb): SpecStore {
         if (plan.queries) result.queries = applyQueries(plan.queries, authorId, now);
         if (plan.labels) result.labels = applyLabels(plan.labels, now);
         if (plan.teams) result.teams = applyTeams(plan.teams, now);
-        if (plan.enrollSecrets) {
-          replaceSecrets(null, plan.enrollSecrets, now);
-          result.enrollSecrets = { created: 0, updated: plan.enrollSecrets.length };
-        }
+        if (plan.enrollSecrets) result.enrollSecrets = replaceSecrets(null, plan.enrollSecrets, now);
         if (plan.packs) result.packs = applyPacks(plan.packs, now);
         if (plan.policies) result.policies = applyPolicies(plan.policies, authorId, now);
         return result;

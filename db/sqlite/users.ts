@@ -1,4 +1,4 @@
-import { count, eq, inArray } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import type { NewUser, SessionStore, SetupStore, UserStore, UserWithSecret } from '../../resolvers/ports.js';
 import type { Role, User } from '../../resolvers/model.js';
 import type { SqliteDb } from './db.js';
@@ -49,7 +49,8 @@ export function createUserStores(db: SqliteDb): { users: UserStore; sessions: Se
       return u && publicUser(u);
     },
     async byEmail(email) {
-      return withTeams(db.select().from(t.users).where(eq(t.users.email, email)).all())[0];
+      // Emails compare case-insensitively, as Fleet's MySQL collation does.
+      return withTeams(db.select().from(t.users).where(sql`lower(${t.users.email}) = lower(${email})`).all())[0];
     },
     async list() {
       return withTeams(db.select().from(t.users).orderBy(t.users.id).all()).map(publicUser);

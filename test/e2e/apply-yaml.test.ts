@@ -84,7 +84,7 @@ describe('POST /api/v1/fleetgraph/apply', () => {
       queries: { created: 1, updated: 0 },
       labels: { created: 1, updated: 0 },
       teams: { created: 1, updated: 0 },
-      enroll_secrets: { created: 0, updated: 1 },
+      enroll_secrets: { created: 1, updated: 0 },
       packs: { created: 1, updated: 0 },
       policies: { created: 1, updated: 0 },
     });

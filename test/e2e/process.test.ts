@@ -9,9 +9,16 @@ const root = new URL('../../', import.meta.url).pathname;
 
 /** Runs main.ts as `npm start` would, collecting output until it exits or prints `until`. */
 function run(env: Record<string, string>, args: string[] = []) {
+  const scratch = mkdtempSync(join(tmpdir(), 'fleetgraph-proc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, FLEETGRAPH_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      FLEETGRAPH_LOG_LEVEL: 'info',
+      FLEETGRAPH_OSQUERY_LOG_DIR: join(scratch, 'logs'),
+      FLEETGRAPH_INSTALLERS_DIR: join(scratch, 'installers'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -24,7 +31,7 @@ function run(env: Record<string, string>, args: string[] = []) {
       const m = out.match(/listening on (http:\/\/[\w.:[\]]+)/);
       if (m) resolve(m[1]!);
     });
-    void exited.then(() => reject(new Error(`exited before ready: ${err}`)));
+    void exited.then((code) => reject(new Error(`exited (${code}) before ready: ${err}${out}`)));
   });
   ready.catch(() => undefined);
   return { child, ready, exited, output: () => ({ out, err }) };
