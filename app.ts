@@ -10,16 +10,20 @@ import { useServer } from 'graphql-ws/use/ws';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
+import { createInstallerFiles } from './db/installers.js';
 import { openStore } from './db/open.js';
 import { createGraphQL, graphQLContext } from './graphql.js';
 import { createMetrics } from './metrics.js';
 import { createAgentLogFiles } from './agent-log.js';
-import { noLiveQueries, type Deps } from './resolvers/context.js';
+import type { Deps } from './resolvers/context.js';
+import { createLiveCampaigns } from './resolvers/live-campaigns.js';
+import { createMemoryResultStore } from './db/memory-results.js';
 import { createSeenTracker } from './resolvers/seen-tracker.js';
 import { createBcryptHasher } from './resolvers/passwords.js';
 import { createRateLimiter } from './resolvers/rate-limit.js';
 import { sendJson } from './rest-compat/http.js';
 import { createRestHandler } from './rest-compat/router.js';
+import { createResultsSockets } from './rest-compat/results-sockets.js';
 import { restRoutes } from './rest-compat/routes/index.js';
 
 export type App = {
@@ -47,34 +51,64 @@ export type BuildOptions = {
 
 /** How often buffered check-in times are written. */
 const SEEN_FLUSH_MS = 1000;
+/** Fleet's rule: a campaign nobody watches for a minute is completed. */
+const UNWATCHED_CAMPAIGN_MS = 60_000;
+const SWEEP_MS = 5000;
 
 export function buildApp(config: Config, opts: BuildOptions = {}): App {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = openStore(config.db);
   const agentLog = createAgentLogFiles(config.osqueryLogDir);
   const seen = createSeenTracker(store.hosts);
+  const clock = opts.clock ?? (() => new Date());
+  const reportError = (err: unknown) => log.error({ err }, 'live query failure');
+  const results = createMemoryResultStore(store.campaigns, { maxRowsPerCampaign: config.campaignMaxRows, onError: reportError });
+  const live = createLiveCampaigns({
+    campaigns: store.campaigns,
+    results,
+    clock,
+    limits: { unwatchedMs: UNWATCHED_CAMPAIGN_MS, maxDurationMs: config.campaignMaxDuration * 1000 },
+    onError: reportError,
+  });
   const deps: Deps = {
     store,
-    clock: opts.clock ?? (() => new Date()),
+    clock,
     license: config.license,
     passwords: createBcryptHasher(config.bcryptCost),
     loginLimiter: createRateLimiter({ limit: config.loginRateLimit, windowMs: config.loginRateWindowMs }),
     seen,
     agentIntervals: { detailSeconds: config.detailInterval, labelSeconds: config.labelInterval, policySeconds: config.policyInterval },
-    liveQueries: noLiveQueries,
+    liveQueries: live.router,
+    live,
+    results,
+    campaignLimits: {
+      subscriberMaxLag: config.subscriberMaxLag,
+      syncDefaultTimeoutMs: config.syncRunTimeout * 1000,
+      syncMaxTimeoutMs: config.syncRunMaxTimeout * 1000,
+    },
     agentLog,
+    deviceLimiter: createRateLimiter({ limit: config.deviceRateLimit, windowMs: 3_600_000 }),
+    installers: createInstallerFiles(config.installersDir),
   };
   const seenTimer = setInterval(() => {
     seen.flush().catch((err: unknown) => log.error({ err }, 'writing check-in times failed'));
   }, SEEN_FLUSH_MS);
   seenTimer.unref();
-  const metrics = createMetrics();
+  const sweepTimer = setInterval(() => {
+    live.sweep().catch(reportError);
+  }, SWEEP_MS);
+  sweepTimer.unref();
+  const metrics = createMetrics(() => live.stats());
   const observe = (route: string, method: string, status: number, seconds: number) => {
     metrics.requests.inc({ route, method, status: String(status) });
-    if (status === 200 && route.includes('/osquery/')) metrics.agentCheckins.inc({ endpoint: route.slice(route.indexOf('/osquery/') + 9) });
+    if (status === 200 && route.includes('/osquery/') && !route.endsWith('/enroll')) metrics.agentCheckins.inc({ endpoint: route.slice(route.indexOf('/osquery/') + 9) });
     metrics.latency.observe({ route, method }, seconds);
   };
   const rest = createRestHandler(deps, restRoutes, observe);
+  const resultsSockets = createResultsSockets(deps, {
+    inc: (protocol) => metrics.openSockets.inc({ protocol }),
+    dec: (protocol) => metrics.openSockets.dec({ protocol }),
+  });
   const yoga = createGraphQL(deps, log);
 
   const ops = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
@@ -113,6 +147,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     });
     void (async () => {
       if (await ops(req, res, path)) return;
+      if (resultsSockets.handleRequest(req, res, path)) return;
       if (path === '/graphql' || path.startsWith('/graphql/')) {
         const started = process.hrtime.bigint();
         await yoga(req, res);
@@ -171,6 +206,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       graphqlWss.handleUpgrade(req, socket, head, (ws) => graphqlWss.emit('connection', ws, req));
       return;
     }
+    if (resultsSockets.handleUpgrade(req, socket, head, path)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
@@ -179,8 +215,9 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     deps,
     log,
     url: '',
-    start: () =>
-      new Promise((resolve, reject) => {
+    start: async () => {
+      await live.restore();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
@@ -188,10 +225,12 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
           app.url = `http://${host}:${port}`;
           resolve(app.url);
         });
-      }),
+      });
+    },
     async stop() {
       await graphqlWs.dispose();
       for (const ws of graphqlWss.clients) ws.terminate();
+      resultsSockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // In-flight requests get a moment to finish; then every connection is cut.
       const timer = setTimeout(() => server.closeAllConnections(), 5000);
@@ -199,6 +238,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       await closed;
       clearTimeout(timer);
       clearInterval(seenTimer);
+      clearInterval(sweepTimer);
+      await results.close();
       await seen.flush();
       await agentLog.close();
       store.close();

@@ -14,6 +14,8 @@ export type Config = {
   /** Login attempts allowed per email and per address in each window. */
   loginRateLimit: number;
   loginRateWindowMs: number;
+  /** Failed device-authenticated requests allowed per address and route in each hour. */
+  deviceRateLimit: number;
   /** Where agents' status and result logs are written (rotating files). */
   osqueryLogDir: string;
   /** Fleet-bucket layout: <enroll_secret>/[desktop/]fleet-osquery.<kind> */
@@ -22,6 +24,15 @@ export type Config = {
   detailInterval: number;
   labelInterval: number;
   policyInterval: number;
+  /** Rows kept per live query campaign; past it results are dropped and the cap is reported. */
+  campaignMaxRows: number;
+  /** Seconds after which a running campaign is completed. */
+  campaignMaxDuration: number;
+  /** Results a subscriber may fall behind (beyond where it started) before it is dropped. */
+  subscriberMaxLag: number;
+  /** Default and longest wait of the synchronous query run, in seconds. */
+  syncRunTimeout: number;
+  syncRunMaxTimeout: number;
 };
 
 export class ConfigError extends Error {}
@@ -63,11 +74,17 @@ const OPTIONS = {
   bcryptCost: { env: 'FLEETGRAPH_BCRYPT_COST', flag: 'bcrypt-cost', default: '12', parse: integer(4, 15) },
   loginRateLimit: { env: 'FLEETGRAPH_LOGIN_RATE_LIMIT', flag: 'login-rate-limit', default: '10', parse: integer(1, 1_000_000) },
   loginRateWindowMs: { env: 'FLEETGRAPH_LOGIN_RATE_WINDOW_MS', flag: 'login-rate-window-ms', default: '60000', parse: integer(1, 86_400_000) },
+  deviceRateLimit: { env: 'FLEETGRAPH_DEVICE_RATE_LIMIT', flag: 'device-rate-limit', default: '720', parse: integer(1, 1_000_000) },
   osqueryLogDir: { env: 'FLEETGRAPH_OSQUERY_LOG_DIR', flag: 'osquery-log-dir', default: './data/osquery-logs', parse: nonEmpty },
   installersDir: { env: 'FLEETGRAPH_INSTALLERS_DIR', flag: 'installers-dir', default: './data/installers', parse: nonEmpty },
   detailInterval: { env: 'FLEETGRAPH_DETAIL_INTERVAL', flag: 'detail-interval', default: '3600', parse: integer(1, 31_536_000) },
   labelInterval: { env: 'FLEETGRAPH_LABEL_INTERVAL', flag: 'label-interval', default: '3600', parse: integer(1, 31_536_000) },
   policyInterval: { env: 'FLEETGRAPH_POLICY_INTERVAL', flag: 'policy-interval', default: '3600', parse: integer(1, 31_536_000) },
+  campaignMaxRows: { env: 'FLEETGRAPH_CAMPAIGN_MAX_ROWS', flag: 'campaign-max-rows', default: '250000', parse: integer(1, 100_000_000) },
+  campaignMaxDuration: { env: 'FLEETGRAPH_CAMPAIGN_MAX_DURATION', flag: 'campaign-max-duration', default: '86400', parse: integer(1, 31_536_000) },
+  subscriberMaxLag: { env: 'FLEETGRAPH_SUBSCRIBER_MAX_LAG', flag: 'subscriber-max-lag', default: '10000', parse: integer(1, 100_000_000) },
+  syncRunTimeout: { env: 'FLEETGRAPH_SYNC_RUN_TIMEOUT', flag: 'sync-run-timeout', default: '25', parse: integer(0, 3600) },
+  syncRunMaxTimeout: { env: 'FLEETGRAPH_SYNC_RUN_MAX_TIMEOUT', flag: 'sync-run-max-timeout', default: '120', parse: integer(0, 3600) },
 } satisfies Record<keyof Config, Option>;
 
 /** Flags win over environment variables, which win over defaults. Errors name the variable. */

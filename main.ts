@@ -12,15 +12,6 @@ try {
 }
 
 const app = buildApp(config);
-try {
-  const url = await app.start();
-  // Exactly one ready line, whatever the log level: scripts wait for it.
-  if (app.log.isLevelEnabled('info')) app.log.info(`fleetgraph listening on ${url}`);
-  else process.stdout.write(`fleetgraph listening on ${url}\n`);
-} catch (err) {
-  process.stderr.write(`fleetgraph: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
-  process.exit(1);
-}
 
 let stopping = false;
 const shutdown = (signal: string) => {
@@ -37,3 +28,13 @@ const shutdown = (signal: string) => {
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
+
+try {
+  const url = await app.start();
+  // Exactly one ready line, whatever the log level: scripts wait for it.
+  if (app.log.isLevelEnabled('info')) app.log.info(`fleetgraph listening on ${url}`);
+  else process.stdout.write(`fleetgraph listening on ${url}\n`);
+} catch (err) {
+  process.stderr.write(`fleetgraph: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
+  process.exit(1);
+}

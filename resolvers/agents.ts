@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from './context.js';
 import { DETAIL_PREFIX, ENROLL_DETAIL_TABLES, detailQueriesFor, ingestDetail, type Ingested, type Row } from './detail-queries.js';
 import { AgentAuthError, BadRequestError } from './errors.js';
-import { platformFamily } from './host-status.js';
+import { policyAppliesTo } from './host-status.js';
 import { loadConfig } from './app-config.js';
 import type { Host, JsonObject } from './model.js';
 import type { AgentWrite } from './ports.js';
@@ -75,7 +75,7 @@ export async function agentOptionsFor(ctx: AgentCtx, host: Host): Promise<JsonOb
 export async function agentConfig(ctx: AgentCtx, host: Host): Promise<JsonObject> {
   const { store, clock } = ctx.deps;
   const config: JsonObject = { ...(await agentOptionsFor(ctx, host)) };
-  const packIds = new Set(await store.hosts.packIds(host));
+  const packIds = new Set((await store.hosts.packIds([host])).get(host.id));
   const packs = (await store.packs.list()).filter((p) => packIds.has(p.id) && !p.disabled);
   if (packs.length > 0) {
     const scheduled = await store.packs.scheduledQueries(packs.map((p) => p.id));
@@ -153,10 +153,9 @@ export async function distributedRead(ctx: AgentCtx, host: Host): Promise<Distri
     }
   }
   if (all || stale(host.policyUpdatedAt, agentIntervals.policySeconds, now)) {
-    const family = platformFamily(host.platform);
     const policies = [...(await store.policies.list(null)), ...(host.teamId === null ? [] : await store.policies.list(host.teamId))];
     for (const p of policies) {
-      if (p.platform === '' || p.platform.split(',').includes(family)) queries[POLICY_PREFIX + p.id] = p.query;
+      if (policyAppliesTo(p.platform, host.platform)) queries[POLICY_PREFIX + p.id] = p.query;
     }
   }
   for (const [campaignId, sql] of liveQueries.pendingFor(host)) queries[LIVE_PREFIX + campaignId] = sql;

@@ -34,6 +34,8 @@ export async function getConfig(ctx: Ctx): Promise<AppConfigView> {
 }
 
 const isUrl = (s: string): boolean => {
+  // URL parsing drops whitespace and control characters; a stored URL must not carry them.
+  if ([...s].some((c) => c.trim() === '' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return false;
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';

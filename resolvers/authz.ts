@@ -30,6 +30,8 @@ const RULES = {
   'enroll_secret:read': { global: ['admin', 'maintainer'] },
   'enroll_secret:write': { global: WRITERS },
   'team_secret:read': { global: ['admin', 'maintainer'], team: ['admin', 'maintainer'], scope: 'own' },
+  // Downloading installers: whoever may read some enroll secret; each secret is checked on its own.
+  'installer:read': { global: ['admin', 'maintainer'], team: ['admin', 'maintainer'], scope: 'any' },
   'policy:read': { global: ALL, team: ALL, scope: 'any' },
   'policy:write': { global: WRITERS },
   'team_policy:read': { global: ALL, team: ALL, scope: 'own' },
@@ -39,6 +41,11 @@ const RULES = {
   'user:read': { global: ['admin'] },
   'user:write': { global: ['admin'] },
   'target:read': { global: READERS, team: ALL, scope: 'any' },
+  /** Running new (ad-hoc) SQL. */
+  'query:run_new': { global: ['admin', 'maintainer', 'observer_plus'], team: ['admin', 'maintainer', 'observer_plus'], scope: 'any' },
+  /** Running a saved query; observers too when the query lets them (checked by the caller). */
+  'query:run': { global: ['admin', 'maintainer', 'observer_plus'], team: ['admin', 'maintainer', 'observer_plus'], scope: 'any' },
+  'query:run_observer': { global: ['admin', 'maintainer', 'observer', 'observer_plus'], team: ['admin', 'maintainer', 'observer', 'observer_plus'], scope: 'any' },
   'host:read': { global: READERS, team: ALL, scope: 'any' },
 } as const satisfies Record<string, Rule>;
 

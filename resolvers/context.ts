@@ -1,8 +1,10 @@
 import type { LicenseTier, Viewer } from './model.js';
-import type { AgentLogSink, LiveQueryRouter, Store } from './ports.js';
+import type { AgentLogSink, InstallerStore, LiveQueryRouter, ResultStore, Store } from './ports.js';
 import type { PasswordHasher } from './passwords.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SeenTracker } from './seen-tracker.js';
+import type { CampaignLimits } from './campaigns.js';
+import type { LiveCampaigns } from './live-campaigns.js';
 
 /** How often agents are asked again for details, labels and policies (Fleet's defaults: 1 h). */
 export type AgentIntervals = { detailSeconds: number; labelSeconds: number; policySeconds: number };
@@ -17,7 +19,13 @@ export type Deps = {
   seen: SeenTracker;
   agentIntervals: AgentIntervals;
   liveQueries: LiveQueryRouter;
+  live: LiveCampaigns;
+  results: ResultStore;
+  campaignLimits: CampaignLimits;
   agentLog: AgentLogSink;
+  /** Counts failed device-authenticated requests per address and route. */
+  deviceLimiter: RateLimiter;
+  installers: InstallerStore;
 };
 
 /** One caller's view of the domain: shared by every transport. */
@@ -26,10 +34,4 @@ export type Ctx = {
   viewer: Viewer | null;
   /** The caller's network address, for rate limits. */
   remoteAddress: string;
-};
-
-/** A router for servers that run no live queries (the campaigns module replaces it). */
-export const noLiveQueries: LiveQueryRouter = {
-  pendingFor: () => [],
-  record: () => undefined,
 };

@@ -141,3 +141,14 @@ export class AgentAuthError extends DomainError {
   readonly fleetMessage = 'Authentication required';
   readonly nodeInvalid = true;
 }
+
+/** Fleet's PermissionError: 403 "Permission Denied" with no field list. */
+export class PermissionDeniedError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+  readonly httpStatus = 403;
+  readonly fleetMessage = 'Permission Denied';
+
+  override get invalid(): InvalidArg[] {
+    return [];
+  }
+}

@@ -32,3 +32,7 @@ export function platformFamily(platform: string): string {
   if (platform === 'darwin' || platform === 'windows' || platform === 'chrome') return platform;
   return LINUX.has(platform) ? 'linux' : platform;
 }
+
+/** Fleet's ListPoliciesForHost rule: a policy runs where its platform list is empty or names the host's family. */
+export const policyAppliesTo = (policyPlatform: string, hostPlatform: string): boolean =>
+  policyPlatform === '' || policyPlatform.split(',').includes(platformFamily(hostPlatform));

@@ -2,7 +2,7 @@
 import { authorize, requireViewer } from './authz.js';
 import type { Ctx } from './context.js';
 import { NotFoundError } from './errors.js';
-import { hostStatus } from './host-status.js';
+import { hostStatus, policyAppliesTo } from './host-status.js';
 import type { Host, HostInventory, HostStatus, HostTargets, HostVisibility, Label, Pack, Policy, PolicyResponse, Team, Viewer } from './model.js';
 import type { HostCounts, HostFilter } from './ports.js';
 
@@ -88,7 +88,7 @@ export async function hostDetail(ctx: Pick<Ctx, 'deps'>, host: Host): Promise<Ho
   const { store, clock } = ctx.deps;
   const [labelIds, packIds, results, inventory, global, team] = await Promise.all([
     store.hosts.labelIds([host.id]),
-    store.hosts.packIds(host),
+    store.hosts.packIds([host]).then((m) => m.get(host.id) ?? []),
     store.hosts.policyResults([host.id]),
     store.hosts.inventory([host.id]),
     store.policies.list(null),
@@ -105,7 +105,9 @@ export async function hostDetail(ctx: Pick<Ctx, 'deps'>, host: Host): Promise<Ho
     status: hostStatus(host, clock()),
     labels: labels.sort((a, b) => a.id - b.id),
     packs,
-    policies: [...global, ...team].map((p) => ({ ...p, response: response(mine.get(p.id)) })),
+    policies: [...global, ...team]
+      .filter((p) => policyAppliesTo(p.platform, host.platform))
+      .map((p) => ({ ...p, response: response(mine.get(p.id)) })),
     inventory: inventory.get(host.id)!,
     team: teams[0] ?? null,
   };
@@ -202,4 +204,44 @@ export async function labelMemberIds(ctx: Ctx, labelIds: readonly number[]): Pro
 /** Asks the host for every detail, label and policy query on its next check-in. */
 export async function refetchHost(ctx: Pick<Ctx, 'deps'>, host: Host): Promise<void> {
   await ctx.deps.store.hosts.requestRefetch(host.id, ctx.deps.clock());
+}
+
+/* Batched per-host facts for hosts the caller already reached through a visibility check. */
+
+export async function hostLabelIds(ctx: Ctx, hostIds: readonly number[]): Promise<Map<number, number[]>> {
+  authorize(ctx, 'host:read');
+  return ctx.deps.store.hosts.labelIds(hostIds);
+}
+
+export async function hostInventories(ctx: Ctx, hostIds: readonly number[]): Promise<Map<number, HostInventory>> {
+  authorize(ctx, 'host:read');
+  return ctx.deps.store.hosts.inventory(hostIds);
+}
+
+export async function hostPackIds(ctx: Ctx, hostList: readonly Host[]): Promise<Map<number, number[]>> {
+  authorize(ctx, 'host:read');
+  return ctx.deps.store.hosts.packIds(hostList);
+}
+
+export type HostPolicy = { policy: Policy; response: PolicyResponse };
+
+/** The global and team policies that apply to each host, with the host's latest answer. */
+export async function hostPolicies(ctx: Ctx, hostList: readonly Host[]): Promise<Map<number, HostPolicy[]>> {
+  authorize(ctx, 'host:read');
+  const { store } = ctx.deps;
+  const [all, results] = await Promise.all([store.policies.list(), store.hosts.policyResults(hostList.map((h) => h.id))]);
+  return new Map(
+    hostList.map((h) => {
+      const mine = results.get(h.id) ?? new Map<number, boolean | null>();
+      const applicable = all.filter((p) => (p.teamId === null || p.teamId === h.teamId) && policyAppliesTo(p.platform, h.platform));
+      return [h.id, applicable.map((policy) => ({ policy, response: response(mine.get(policy.id)) }))];
+    }),
+  );
+}
+
+/** Packs by id, as facts of hosts the caller can see (pack details stay behind pack:read). */
+export async function packsOfHosts(ctx: Ctx, packIds: readonly number[]): Promise<Pack[]> {
+  authorize(ctx, 'host:read');
+  const wanted = new Set(packIds);
+  return (await ctx.deps.store.packs.list()).filter((p) => wanted.has(p.id));
 }

@@ -266,3 +266,30 @@ export type HostVisibility = { all: true } | { all: false; teamIds: number[] };
 export type HostTargets = { hostIds: number[]; labelIds: number[]; teamIds: number[] };
 
 export type PolicyResponse = 'pass' | 'fail' | '';
+
+/* ---- live query campaigns ---- */
+
+export const CAMPAIGN_STATUS = { waiting: 0, running: 1, complete: 2 } as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUS)[keyof typeof CAMPAIGN_STATUS];
+
+export type Campaign = {
+  id: number;
+  queryId: number;
+  userId: number | null;
+  status: CampaignStatus;
+  targets: HostTargets;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** One host's answer to a campaign; `seq` is its 1-based place in the stream (the cursor). */
+export type CampaignResult = {
+  campaignId: number;
+  seq: number;
+  hostId: number;
+  hostname: string;
+  displayName: string;
+  rows: Record<string, string>[];
+  error: string | null;
+  createdAt: Date;
+};

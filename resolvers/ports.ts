@@ -3,7 +3,11 @@
  * async and speaks domain types; every multi-row write is one method, hence one transaction.
  * Lookups return `undefined`; only the domain turns that into NotFoundError.
  */
+import type { Readable } from 'node:stream';
 import type {
+  Campaign,
+  CampaignResult,
+  CampaignStatus,
   Host,
   HostDetails,
   HostInventory,
@@ -122,6 +126,7 @@ export interface Store {
   enrollSecrets: EnrollSecretStore;
   specs: SpecStore;
   hosts: HostStore;
+  campaigns: CampaignStore;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): void;
@@ -139,6 +144,8 @@ export type HostFilter = {
   labelId?: number;
   excludeIds?: number[];
   targets?: HostTargets;
+  /** Hosts a campaign targets. */
+  campaignId?: number;
   now: Date;
 };
 
@@ -179,8 +186,8 @@ export interface HostStore {
   /** Label ids each host is a member of. */
   labelIds(hostIds: readonly number[]): Promise<Map<number, number[]>>;
   policyResults(hostIds: readonly number[]): Promise<Map<number, Map<number, boolean | null>>>;
-  /** Ids of the packs targeting the host by label, team or id. */
-  packIds(host: Host): Promise<number[]>;
+  /** Ids of the packs targeting each host by label, team or id, keyed by host id. */
+  packIds(hosts: readonly Host[]): Promise<Map<number, number[]>>;
   memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
   list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<Host[]>;
   count(filter: HostFilter): Promise<HostCounts>;
@@ -198,4 +205,69 @@ export interface LiveQueryRouter {
 /** Where agents' status and result logs are written. */
 export interface AgentLogSink {
   write(kind: 'status' | 'result', records: unknown[]): void;
+}
+
+/* ---- installers ---- */
+
+/** A pre-built fleet-osquery package: pkg, msi, deb or rpm, optionally with Fleet Desktop. */
+export type InstallerKey = { enrollSecret: string; kind: string; desktop: boolean };
+
+/**
+ * Where pre-built installers are kept, one per enroll secret, kind and desktop flag. An
+ * implementation must never reach outside its own storage, whatever the key holds.
+ */
+export interface InstallerStore {
+  /** The installer's size, or undefined when there is none. */
+  stat(key: InstallerKey): Promise<{ size: number } | undefined>;
+  /**
+   * The installer opened for reading, or undefined when there is none. The size is that of the
+   * opened file, so it matches the bytes streamed even if the file is replaced meanwhile.
+   */
+  open(key: InstallerKey): Promise<{ size: number; stream: Readable } | undefined>;
+}
+
+/* ---- live query campaigns ---- */
+
+export type NewCampaign = {
+  /** A saved query, or the ad-hoc query created with the campaign (in the same transaction). */
+  query: { id: number } | { name: string; sql: string };
+  userId: number;
+  targets: HostTargets;
+  hostIds: number[];
+};
+
+export interface CampaignStore {
+  /**
+   * Creates the campaign, its ad-hoc query if any (unsaved: never listed with saved queries) and
+   * its resolved target hosts in one transaction.
+   */
+  create(input: NewCampaign, now: Date): Promise<Campaign>;
+  byId(id: number): Promise<Campaign | undefined>;
+  setStatus(id: number, status: CampaignStatus, now: Date): Promise<void>;
+  /** Campaigns not complete, with their target hosts and the hosts that already answered. */
+  listOpen(): Promise<{ campaign: Campaign; sql: string; hostIds: number[]; answered: number[] }[]>;
+  hostIds(campaignId: number): Promise<number[]>;
+  appendResults(results: readonly CampaignResult[]): Promise<void>;
+  /** Results after `afterSeq`, in order, at most `limit`. */
+  results(campaignId: number, afterSeq: number, limit: number): Promise<CampaignResult[]>;
+}
+
+/**
+ * The result store: the ordered stream of each campaign's results. The in-process implementation
+ * serves one instance; a shared one (Redis) serves several. Nothing outside it assumes either.
+ */
+export interface ResultStore {
+  /** Appends a result and gives it the next seq; undefined once the campaign's row cap is reached. */
+  append(campaignId: number, result: Omit<CampaignResult, 'campaignId' | 'seq'>): Promise<CampaignResult | undefined>;
+  /** Results after `afterSeq`, in order, at most `limit`. */
+  read(campaignId: number, afterSeq: number, limit: number): Promise<CampaignResult[]>;
+  /** The last seq appended, and whether the row cap has been reached. */
+  head(campaignId: number): Promise<{ seq: number; rows: number; capped: boolean }>;
+  /** Calls `listener` after every append to the campaign, until the returned function is called. */
+  watch(campaignId: number, listener: () => void): () => void;
+  /** Forgets what is cached for a campaign that is over (its results stay readable). */
+  release(campaignId: number): void;
+  /** Resolves when the store answers. */
+  health(): Promise<void>;
+  close(): Promise<void>;
 }

@@ -3,6 +3,8 @@ import { RateLimitedError } from './errors.js';
 export type RateLimiter = {
   /** Records one attempt for every key; throws RateLimitedError when any key is over its limit. */
   hit(keys: readonly string[], now: Date): void;
+  /** Records nothing; throws RateLimitedError when any key has used up its limit (the next hit would be refused). */
+  check(keys: readonly string[], now: Date): void;
 };
 
 /**
@@ -26,6 +28,17 @@ export function createRateLimiter(opts: { limit: number; windowMs: number }): Ra
         }
         w.count += 1;
         if (w.count > opts.limit) retryAfter = Math.max(retryAfter, Math.ceil((w.start + opts.windowMs - t) / 1000));
+      }
+      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    },
+    check(keys, now) {
+      const t = now.getTime();
+      let retryAfter = 0;
+      for (const key of keys) {
+        const w = windows.get(key);
+        if (w && t - w.start < opts.windowMs && w.count >= opts.limit) {
+          retryAfter = Math.max(retryAfter, Math.ceil((w.start + opts.windowMs - t) / 1000));
+        }
       }
       if (retryAfter > 0) throw new RateLimitedError(retryAfter);
     },

@@ -24,7 +24,8 @@ export function createSeenTracker(hosts: HostStore): SeenTracker {
       if (pending.size === 0) return writing;
       const batch = pending;
       pending = new Map();
-      writing = writing.then(() => hosts.markSeen(batch));
+      // A failed write must not poison every later one.
+      writing = writing.catch(() => undefined).then(() => hosts.markSeen(batch));
       return writing;
     },
   };

@@ -8,7 +8,14 @@ export function encodeError(err: unknown): { status: number; body: FleetErrorBod
   if (err instanceof DomainError) {
     const headers: Record<string, string> = {};
     if (err instanceof RateLimitedError) headers['retry-after'] = String(err.retryAfterSeconds);
-    return { status: err.httpStatus, body: { message: err.fleetMessage, errors: err.invalid, uuid: randomUUID() }, headers };
+    // The unread rest of an oversized body is not worth draining: close the connection instead.
+    if (err.httpStatus === 413) headers.connection = 'close';
+    const errors = err.invalid;
+    return {
+      status: err.httpStatus,
+      body: { message: err.fleetMessage, ...(errors.length > 0 ? { errors } : {}), uuid: randomUUID() },
+      headers,
+    };
   }
   return {
     status: 500,
@@ -32,6 +39,8 @@ export const methodNotAllowedBody = (): FleetErrorBody => ({
 /** osquery's error shape; `node_invalid` tells the agent to enroll again. */
 export function encodeOsqueryError(err: unknown): { status: number; body: { error: string; node_invalid?: boolean }; headers: Record<string, string> } {
   if (err instanceof AgentAuthError) return { status: 401, body: { error: err.message, node_invalid: true }, headers: {} };
-  if (err instanceof DomainError) return { status: err.httpStatus, body: { error: err.message }, headers: {} };
+  if (err instanceof DomainError) {
+    return { status: err.httpStatus, body: { error: err.message }, headers: err.httpStatus === 413 ? { connection: 'close' } : {} };
+  }
   return { status: 500, body: { error: 'internal server error' }, headers: {} };
 }

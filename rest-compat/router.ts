@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import FindMyWay from 'find-my-way';
 import type { z } from 'zod';
 import type { Ctx, Deps } from '../resolvers/context.js';
@@ -17,7 +19,13 @@ export type RouteRequest<B> = {
   req: IncomingMessage;
 };
 
-export type RouteResult = { status?: number; body?: unknown; headers?: Record<string, string> };
+export type RouteResult = {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Bytes sent as they are read, instead of a JSON `body`; `headers` must describe them. */
+  stream?: Readable;
+};
 
 export type Route<B = unknown> = {
   method: Method;
@@ -83,7 +91,11 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
       }
       const result = await r.handle({ ctx, params: found.params, query: url.searchParams, body, req });
       status = result.status ?? 200;
-      if (result.body === undefined) {
+      if (result.stream) {
+        res.writeHead(status, result.headers);
+        // A failure mid-stream reaches the catch below with headers sent, which cuts the connection.
+        await pipeline(result.stream, res);
+      } else if (result.body === undefined) {
         res.writeHead(status, result.headers);
         res.end();
       } else sendJson(res, status, result.body, result.headers);

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { JsonObject } from '../resolvers/model.js';
 import type { GraphQLContext } from './context.js';
@@ -6,14 +7,19 @@ import type { GraphQLContext } from './context.js';
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
+  Connection: { totalCount: number };
   Scalars: {
     ID: { Input: string; Output: number | string };
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: JsonObject; Output: JsonObject };
   };
 }>({
+  plugins: [RelayPlugin],
   defaultFieldNullability: false,
+  relay: { nodeQueryOptions: false, nodesQueryOptions: false, clientMutationId: 'omit', cursorType: 'String' },
 });
+
+builder.globalConnectionField('totalCount', (t) => t.int({ resolve: (parent) => parent.totalCount }));
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);

@@ -1,9 +1,11 @@
 import './apply-result.js';
 import './config.js';
+import './host.js';
 import './label.js';
 import './pack.js';
 import './policy.js';
 import './saved-query.js';
+import './targets.js';
 import './team.js';
 import './user.js';
 import { lexicographicSortSchema, printSchema } from 'graphql';

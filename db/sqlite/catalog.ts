@@ -40,10 +40,14 @@ export function createCatalogStores(db: SqliteDb): {
   return {
     savedQueries: {
       async list() {
-        return db.select().from(t.savedQueries).orderBy(t.savedQueries.id).all().map(toSavedQuery);
+        return db.select().from(t.savedQueries).where(eq(t.savedQueries.saved, true)).orderBy(t.savedQueries.id).all().map(toSavedQuery);
       },
       async byName(name) {
-        const r = db.select().from(t.savedQueries).where(eq(t.savedQueries.name, name)).get();
+        const r = db
+          .select()
+          .from(t.savedQueries)
+          .where(and(eq(t.savedQueries.name, name), eq(t.savedQueries.saved, true)))
+          .get();
         return r && toSavedQuery(r);
       },
       async byIds(ids) {

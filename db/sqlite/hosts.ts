@@ -48,6 +48,9 @@ function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
   }
   if (f.excludeIds && f.excludeIds.length > 0) conds.push(sql`${t.hosts.id} NOT IN ${f.excludeIds}`);
   if (f.targets) conds.push(targetsCond(db, f.targets));
+  if (f.campaignId !== undefined) {
+    conds.push(sql`${t.hosts.id} IN (SELECT host_id FROM campaign_hosts WHERE campaign_id = ${f.campaignId})`);
+  }
   return and(...conds);
 }
 
@@ -178,7 +181,10 @@ export function createHostStore(db: SqliteDb): HostStore {
       if (hostIds.length === 0) return out;
       for (const r of db.select().from(t.hostInventory).where(inArray(t.hostInventory.hostId, [...hostIds])).all()) {
         const { hostId, ...inv } = r;
-        out.set(hostId, inv as HostInventory);
+        const stored = inv as HostInventory;
+        // JSON keeps dates as strings; the model speaks Date.
+        stored.software = stored.software?.map((x) => ({ ...x, lastOpenedAt: x.lastOpenedAt ? new Date(x.lastOpenedAt) : null })) ?? null;
+        out.set(hostId, stored);
       }
       return out;
     },
@@ -202,14 +208,19 @@ export function createHostStore(db: SqliteDb): HostStore {
       }
       return out;
     },
-    async packIds(host) {
-      const rows = db.all<{ pack_id: number }>(sql`
-        SELECT DISTINCT pt.pack_id FROM pack_targets pt
-        WHERE (pt.type = 'host' AND pt.target_id = ${host.id})
-           OR (pt.type = 'team' AND pt.target_id = ${host.teamId ?? -1})
-           OR (pt.type = 'label' AND pt.target_id IN (SELECT label_id FROM label_membership WHERE host_id = ${host.id}))
-        ORDER BY pt.pack_id`);
-      return rows.map((r) => r.pack_id);
+    async packIds(hostList) {
+      const out = new Map(hostList.map((h) => [h.id, [] as number[]]));
+      if (hostList.length === 0) return out;
+      const ids = hostList.map((h) => h.id);
+      const rows = db.all<{ host_id: number; pack_id: number }>(sql`
+        SELECT h.id AS host_id, pt.pack_id FROM hosts h JOIN pack_targets pt
+          ON (pt.type = 'host' AND pt.target_id = h.id)
+          OR (pt.type = 'team' AND pt.target_id = h.team_id)
+          OR (pt.type = 'label' AND pt.target_id IN (SELECT label_id FROM label_membership WHERE host_id = h.id))
+        WHERE h.id IN ${ids}
+        GROUP BY h.id, pt.pack_id ORDER BY pt.pack_id`);
+      for (const r of rows) out.get(r.host_id)?.push(r.pack_id);
+      return out;
     },
     async memberIds(labelIds, visibility) {
       const out = new Map(labelIds.map((id) => [id, [] as number[]]));

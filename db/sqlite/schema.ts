@@ -65,6 +65,8 @@ export const savedQueries = sqliteTable('saved_queries', {
   interval: integer('interval').notNull().default(0),
   automationsEnabled: integer('automations_enabled', { mode: 'boolean' }).notNull().default(false),
   logging: text('logging').notNull().default('snapshot'),
+  /** false for the ad-hoc queries live query campaigns create; those are never listed. */
+  saved: integer('saved', { mode: 'boolean' }).notNull().default(true),
   ...timestamps,
 });
 
@@ -244,4 +246,46 @@ export const policyMembership = sqliteTable(
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.policyId, t.hostId] }), index('policy_membership_host').on(t.hostId)],
+);
+
+export const campaigns = sqliteTable('campaigns', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  queryId: integer('query_id')
+    .notNull()
+    .references(() => savedQueries.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+  /** 0 waiting, 1 running, 2 complete (Fleet's values). */
+  status: integer('status').notNull().default(0),
+  /** The selection as asked: {hostIds, labelIds, teamIds}. */
+  targets: text('targets', { mode: 'json' }).notNull(),
+  ...timestamps,
+});
+
+export const campaignHosts = sqliteTable(
+  'campaign_hosts',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    hostId: integer('host_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.hostId] })],
+);
+
+export const campaignResults = sqliteTable(
+  'campaign_results',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    /** 1-based position in the campaign's result stream (the cursor). */
+    seq: integer('seq').notNull(),
+    hostId: integer('host_id').notNull(),
+    hostname: text('hostname').notNull(),
+    displayName: text('display_name').notNull(),
+    rows: text('rows', { mode: 'json' }).notNull(),
+    error: text('error'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seq] })],
 );

@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { Store } from '../../resolvers/ports.js';
 import { createCatalogStores } from './catalog.js';
 import { toAppConfig } from './rows.js';
+import { createCampaignStore } from './campaigns.js';
 import { createHostStore } from './hosts.js';
 import { createSpecStore } from './spec-apply.js';
 import { createUserStores } from './users.js';
@@ -28,6 +29,7 @@ export function openSqliteStore(path: string): Store {
     ...createCatalogStores(db),
     specs: createSpecStore(db),
     hosts: createHostStore(db),
+    campaigns: createCampaignStore(db),
     appConfig: {
       async get() {
         const row = db.select().from(t.appConfig).where(eq(t.appConfig.id, 1)).get();

@@ -46,6 +46,9 @@ const TABLE: Record<Permission, Expectation> = {
   'enroll_secret:write': { global: WRITERS, team: [], scope: 'any' },
   // download_installer (enroll_secret read on a team): team admin/maintainer of that team.
   'team_secret:read': { global: ['admin', 'maintainer'], team: ['admin', 'maintainer'], scope: 'own' },
+  // download_installer (enroll_secret read): global or team admin/maintainer; the secret's own
+  // scope is then checked with enroll_secret:read or team_secret:read.
+  'installer:read': { global: ['admin', 'maintainer'], team: ['admin', 'maintainer'], scope: 'any' },
   'policy:read': { global: ALL, team: ALL, scope: 'any' },
   // spec/policies (global): admin, maintainer, gitops.
   'policy:write': { global: WRITERS, team: [], scope: 'any' },
@@ -59,6 +62,11 @@ const TABLE: Record<Permission, Expectation> = {
   'user:write': { global: ['admin'], team: [], scope: 'any' },
   // targets / targets/count / hosts/search: all but gitops; any team role.
   'target:read': { global: NO_GITOPS, team: ALL, scope: 'any' },
+  // queries/run: ad-hoc SQL needs run_new (not observers); saved queries need run, observers only
+  // when the query has observer_can_run (query:run_observer).
+  'query:run_new': { global: ['admin', 'maintainer', 'observer_plus'], team: ['admin', 'maintainer', 'observer_plus'], scope: 'any' },
+  'query:run': { global: ['admin', 'maintainer', 'observer_plus'], team: ['admin', 'maintainer', 'observer_plus'], scope: 'any' },
+  'query:run_observer': { global: NO_GITOPS, team: NO_GITOPS, scope: 'any' },
   // Hosts: readable by every role but gitops; which hosts is the visibility filter's business.
   'host:read': { global: NO_GITOPS, team: ALL, scope: 'any' },
 };

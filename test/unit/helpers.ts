@@ -4,7 +4,9 @@
  */
 import { afterAll, expect } from 'vitest';
 import { openSqliteStore } from '../../db/sqlite/store.js';
-import { noLiveQueries, type Ctx, type Deps } from '../../resolvers/context.js';
+import type { Ctx, Deps } from '../../resolvers/context.js';
+import { createMemoryResultStore } from '../../db/memory-results.js';
+import { createLiveCampaigns } from '../../resolvers/live-campaigns.js';
 import type { LicenseTier, Role, TeamRole } from '../../resolvers/model.js';
 import { createBcryptHasher } from '../../resolvers/passwords.js';
 import type { Store } from '../../resolvers/ports.js';
@@ -32,16 +34,32 @@ export function makeDeps(opts: DepsOptions = {}): TestDeps {
   const store = openSqliteStore(':memory:');
   opened.push(store);
   let now = NOW;
+  const clock = () => now;
+  const results = createMemoryResultStore(store.campaigns, { maxRowsPerCampaign: 250_000 });
+  const live = createLiveCampaigns({
+    campaigns: store.campaigns,
+    results,
+    clock,
+    limits: { unwatchedMs: 60_000, maxDurationMs: 86_400_000 },
+    onError: (err) => {
+      throw err;
+    },
+  });
   return {
     store,
-    clock: () => now,
+    clock,
     license: opts.license ?? 'premium',
     passwords: createBcryptHasher(4),
     loginLimiter: createRateLimiter({ limit: opts.loginLimit ?? 1000, windowMs: opts.loginWindowMs ?? 60_000 }),
     seen: createSeenTracker(store.hosts),
     agentIntervals: { detailSeconds: 3600, labelSeconds: 3600, policySeconds: 3600 },
-    liveQueries: noLiveQueries,
+    liveQueries: live.router,
+    live,
+    results,
+    campaignLimits: { subscriberMaxLag: 10_000, syncDefaultTimeoutMs: 25_000, syncMaxTimeoutMs: 120_000 },
     agentLog: { write: () => undefined },
+    deviceLimiter: createRateLimiter({ limit: 1000, windowMs: 3_600_000 }),
+    installers: { stat: async () => undefined, open: async () => undefined },
     setNow(d) {
       now = d;
     },

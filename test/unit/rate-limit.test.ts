@@ -74,3 +74,36 @@ describe('createRateLimiter().hit', () => {
     limited(() => limiter.hit(['b'], at(2_000)));
   });
 });
+
+describe('createRateLimiter().check', () => {
+  it('passes while the key has attempts left and records nothing', () => {
+    const limiter = createRateLimiter({ limit: 2, windowMs: 60_000 });
+    limiter.hit(['k'], at(0));
+    for (let i = 0; i < 5; i++) expect(() => limiter.check(['k'], at(1_000))).not.toThrow();
+    expect(() => limiter.hit(['k'], at(2_000))).not.toThrow();
+  });
+
+  it('passes for a key never hit', () => {
+    expect(() => createRateLimiter({ limit: 1, windowMs: 60_000 }).check(['k'], at(0))).not.toThrow();
+  });
+
+  it('refuses once the limit is used up, with the seconds left in the window', () => {
+    const limiter = createRateLimiter({ limit: 2, windowMs: 60_000 });
+    limiter.hit(['k'], at(0));
+    limiter.hit(['k'], at(1_000));
+    expect(limited(() => limiter.check(['k'], at(10_000))).retryAfterSeconds).toBe(50);
+  });
+
+  it('passes again when the window has expired', () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000 });
+    limiter.hit(['k'], at(0));
+    limited(() => limiter.check(['k'], at(59_999)));
+    expect(() => limiter.check(['k'], at(60_000))).not.toThrow();
+  });
+
+  it('refuses when any one of the keys is used up', () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000 });
+    limiter.hit(['a'], at(0));
+    expect(limited(() => limiter.check(['b', 'a'], at(30_000))).retryAfterSeconds).toBe(30);
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * Live query campaigns (fleet-behavior.md §4): starting them with Fleet's checks in Fleet's order,
+ * and the event stream every results transport serves (§5.3: totals, status, result, error).
+ */
+import { authorize, can, requireViewer } from './authz.js';
+import type { Ctx, Deps } from './context.js';
+import { BadRequestError, ForbiddenError, NotFoundError, PermissionDeniedError, ValidationError } from './errors.js';
+import { loadConfig } from './app-config.js';
+import { hostVisibility, targetHostIds } from './hosts.js';
+import type { Campaign, CampaignResult, HostTargets, SavedQuery } from './model.js';
+import type { HostCounts } from './ports.js';
+
+const ATTACH = /attach[^\w]+.*[^\w]+as[^\w]+/i;
+
+export type CampaignLimits = {
+  /** How far (in results) a subscriber may fall behind the point it started from before it is dropped. */
+  subscriberMaxLag: number;
+  /** Longest wait of the synchronous run, and its default. */
+  syncMaxTimeoutMs: number;
+  syncDefaultTimeoutMs: number;
+};
+
+export async function liveQueryStatus(ctx: Ctx): Promise<void> {
+  authorize(ctx, 'app_config:read');
+  if ((await loadConfig(ctx)).serverSettings.liveQueryDisabled) throw new PermissionDeniedError('live queries are disabled');
+  await ctx.deps.results.health();
+}
+
+export async function resultStoreStatus(ctx: Ctx): Promise<void> {
+  authorize(ctx, 'app_config:read');
+  await ctx.deps.results.health();
+}
+
+export type RunInput = { query?: string | null; queryId?: number | null };
+
+/** The query a campaign runs: saved, or ad-hoc SQL stored with the campaign. */
+type CampaignQuery = { saved: SavedQuery } | { adHoc: { name: string; sql: string } };
+
+const observerCanRun = (q: CampaignQuery): boolean => 'saved' in q && q.saved.observerCanRun;
+
+/** Steps 1–4 of Fleet's NewDistributedQueryCampaign: enabled, query given, query known, allowed. */
+async function resolveQuery(ctx: Ctx, input: RunInput): Promise<CampaignQuery> {
+  await liveQueryStatus(ctx);
+  const viewer = requireViewer(ctx);
+  const { store, clock } = ctx.deps;
+  if (!input.queryId && (input.query ?? '').trim() === '') {
+    throw ValidationError.of('query', 'one of query or query_id must be specified');
+  }
+  if (input.queryId) {
+    const [query] = await store.savedQueries.byIds([input.queryId]);
+    if (!query) throw new NotFoundError('Query', input.queryId);
+    if (!can(viewer, query.observerCanRun ? 'query:run_observer' : 'query:run')) throw new ForbiddenError();
+    return { saved: query };
+  }
+  authorize(ctx, 'query:run_new');
+  const sql = input.query!;
+  if (ATTACH.test(sql)) throw new BadRequestError("query payload verification: invalid query's SQL");
+  const name = `distributed_${viewer.user.email}_${clock().getTime()}${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}`;
+  return { adHoc: { name, sql } };
+}
+
+export type CampaignWithMetrics = { campaign: Campaign; metrics: HostCounts };
+
+async function start(ctx: Ctx, query: CampaignQuery, targets: HostTargets, hostIds: number[]): Promise<CampaignWithMetrics> {
+  const viewer = requireViewer(ctx);
+  const { store, clock, live } = ctx.deps;
+  // Checked before anything is written, so a refused campaign leaves nothing behind.
+  if (hostIds.length === 0) throw new BadRequestError('no hosts targeted');
+  const campaign = await store.campaigns.create(
+    { query: 'saved' in query ? { id: query.saved.id } : query.adHoc, userId: viewer.user.id, targets, hostIds },
+    clock(),
+  );
+  live.open(campaign, 'saved' in query ? query.saved.query : query.adHoc.sql, hostIds);
+  const metrics = await campaignTotals(ctx.deps, campaign.id);
+  return { campaign, metrics };
+}
+
+async function campaignTotals(deps: Deps, campaignId: number): Promise<HostCounts> {
+  await deps.seen.flush();
+  return deps.store.hosts.count({ visibility: { all: true }, campaignId, now: deps.clock() });
+}
+
+/** POST /queries/run: hosts, labels and teams by id. */
+export async function runLiveQuery(ctx: Ctx, input: RunInput, selected: HostTargets): Promise<CampaignWithMetrics> {
+  const query = await resolveQuery(ctx, input);
+  const hostIds = await targetHostIds(ctx, selected, observerCanRun(query));
+  return start(ctx, query, selected, hostIds);
+}
+
+/** POST /queries/run_by_names: hosts by hostname, labels by name; unknown hostnames are ignored. */
+export async function runLiveQueryByNames(
+  ctx: Ctx,
+  input: RunInput,
+  selected: { hostnames: string[]; labelNames: string[] },
+): Promise<CampaignWithMetrics> {
+  const query = await resolveQuery(ctx, input);
+  const viewer = requireViewer(ctx);
+  const { store } = ctx.deps;
+  const labels = await store.labels.byNames(selected.labelNames);
+  const unknown = selected.labelNames.filter((n) => !labels.some((l) => l.name === n));
+  if (unknown.length > 0) throw new BadRequestError(`[${unknown.join(', ')}] Invalid label name(s):`);
+  const visibility = hostVisibility(viewer, true);
+  const hosts = (await store.hosts.byHostnames(selected.hostnames)).filter(
+    (h) => visibility.all || (h.teamId !== null && visibility.teamIds.includes(h.teamId)),
+  );
+  const targets: HostTargets = { hostIds: hosts.map((h) => h.id), labelIds: labels.map((l) => l.id), teamIds: [] };
+  const hostIds = await targetHostIds(ctx, targets, observerCanRun(query));
+  return start(ctx, query, targets, hostIds);
+}
+
+/** A campaign its creator may see. Fleet lets nobody else watch it, admins included. */
+export async function getCampaign(ctx: Ctx, campaignId: number): Promise<Campaign> {
+  const viewer = requireViewer(ctx);
+  const campaign = await ctx.deps.store.campaigns.byId(campaignId);
+  if (!campaign) throw new NotFoundError('Campaign', campaignId);
+  if (campaign.userId !== viewer.user.id) throw new ForbiddenError();
+  return campaign;
+}
+
+export async function campaignQuery(ctx: Ctx, campaign: Campaign): Promise<SavedQuery> {
+  const [query] = await ctx.deps.store.savedQueries.byIds([campaign.queryId]);
+  if (!query) throw new NotFoundError('Query', campaign.queryId);
+  return query;
+}
+
+export async function campaignMetrics(ctx: Ctx, campaign: Campaign): Promise<HostCounts> {
+  return ctx.deps.live.totals(campaign.id, () => campaignTotals(ctx.deps, campaign.id));
+}
+
+export async function campaignResults(ctx: Ctx, campaign: Campaign, afterSeq: number, limit: number): Promise<CampaignResult[]> {
+  return ctx.deps.results.read(campaign.id, afterSeq, limit);
+}
+
+export type CampaignTotals = { count: number; online: number; offline: number; missingInAction: number };
+export type CampaignStatusEvent = { expectedResults: number; actualResults: number; status: 'pending' | 'finished' };
+
+export type CampaignEvent =
+  | ({ kind: 'totals' } & CampaignTotals)
+  | ({ kind: 'status' } & CampaignStatusEvent)
+  | { kind: 'result'; result: CampaignResult }
+  | { kind: 'error'; message: string };
+
+const TICK_MS = 1000;
+const BATCH = 256;
+
+/**
+ * The conversation after select_campaign, as an async stream: totals and status first (each only
+ * when it changed), then every result from `afterSeq` on, in order, exactly once. A subscriber
+ * that falls `subscriberMaxLag` results further behind than where it started is dropped with an
+ * error. Watching keeps the campaign alive; leaving starts its 60 s clock.
+ */
+export async function* campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): AsyncGenerator<CampaignEvent> {
+  const campaign = await getCampaign(ctx, campaignId);
+  const { live, results, campaignLimits } = ctx.deps;
+  let wake: (() => void) | undefined;
+  const unwatch = results.watch(campaign.id, () => wake?.());
+  await live.attach(campaign.id);
+  try {
+    let cursor = afterSeq;
+    let sentTotals = { count: 0, online: 0, offline: 0, missingInAction: 0 };
+    let sentStatus: CampaignStatusEvent = { expectedResults: 0, actualResults: 0, status: 'pending' };
+    let everFinished = false;
+    let cappedReported = false;
+    const startLag = Math.max(0, (await results.head(campaign.id)).seq - cursor);
+
+    const check = async function* (): AsyncGenerator<CampaignEvent> {
+      const m = await campaignMetrics(ctx, campaign);
+      const totals = { count: m.total, online: m.online, offline: m.offline, missingInAction: m.mia };
+      if (JSON.stringify(totals) !== JSON.stringify(sentTotals)) {
+        sentTotals = totals;
+        yield { kind: 'totals', ...totals };
+      }
+      everFinished ||= cursor >= m.online;
+      const status: CampaignStatusEvent = {
+        expectedResults: m.online,
+        actualResults: cursor,
+        status: everFinished ? 'finished' : 'pending',
+      };
+      if (JSON.stringify(status) !== JSON.stringify(sentStatus)) {
+        sentStatus = status;
+        yield { kind: 'status', ...status };
+      }
+    };
+
+    yield* check();
+    for (;;) {
+      const batch = await results.read(campaign.id, cursor, BATCH);
+      for (const result of batch) {
+        cursor = result.seq;
+        yield { kind: 'result', result };
+      }
+      const head = await results.head(campaign.id);
+      if (head.seq - cursor > startLag + campaignLimits.subscriberMaxLag) {
+        live.noteDropped();
+        yield { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign' };
+        return;
+      }
+      if (head.capped && !cappedReported && cursor >= head.seq) {
+        cappedReported = true;
+        yield { kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped` };
+      }
+      if (batch.length > 0) {
+        yield* check();
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, TICK_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+      yield* check();
+    }
+  } finally {
+    unwatch();
+    live.detach(campaign.id);
+  }
+}
+
+export type SyncRunResult = {
+  queryId: number;
+  targetedHostCount: number;
+  respondedHostCount: number;
+  results: CampaignResult[];
+};
+
+/**
+ * Fleet's later synchronous run: answers once every targeted online host has answered, or at the
+ * timeout, whichever is first. The campaign is completed when it returns.
+ */
+export async function runSavedQuerySync(ctx: Ctx, queryId: number, hostIds: number[], timeoutMs?: number): Promise<SyncRunResult> {
+  const { campaignLimits, results, live } = ctx.deps;
+  const wait = Math.min(Math.max(timeoutMs ?? campaignLimits.syncDefaultTimeoutMs, 0), campaignLimits.syncMaxTimeoutMs);
+  const { campaign, metrics } = await runLiveQuery(ctx, { queryId }, { hostIds, labelIds: [], teamIds: [] });
+  let wake: (() => void) | undefined;
+  const unwatch = results.watch(campaign.id, () => wake?.());
+  await live.attach(campaign.id);
+  try {
+    const deadline = Date.now() + wait;
+    for (;;) {
+      const head = await results.head(campaign.id);
+      if (head.seq >= metrics.online || Date.now() >= deadline) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(deadline - Date.now(), TICK_MS));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const all = await results.read(campaign.id, 0, Number.MAX_SAFE_INTEGER);
+    return { queryId, targetedHostCount: metrics.total, respondedHostCount: all.length, results: all };
+  } finally {
+    unwatch();
+    live.detach(campaign.id);
+    await live.complete(campaign.id);
+  }
+}

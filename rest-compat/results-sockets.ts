@@ -1,0 +1,105 @@
+/**
+ * The two ways legacy clients watch campaign results: a plain WebSocket at
+ * /api/<v>/fleet/results/websocket (one JSON object per text frame, pings as keepalive) and SockJS
+ * under /api/<v>/fleet/results with every transport the sockjs package serves.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import sockjs from 'sockjs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Deps } from '../resolvers/context.js';
+import { openResultsSession, type ResultsSocket } from './results-session.js';
+
+const PREFIXES = ['/api/v1/fleet/results', '/api/2022-04/fleet/results', '/api/latest/fleet/results'];
+const PING_MS = 25_000;
+
+type SockjsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
+
+export type ResultsSockets = {
+  /** Serves SockJS's HTTP transports; false when the path is not under a results prefix. */
+  handleRequest(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** Takes WebSocket upgrades under the results prefixes; false when the path is not one. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): boolean;
+  close(): void;
+};
+
+export function createResultsSockets(deps: Deps, counter: { inc(p: string): void; dec(p: string): void }): ResultsSockets {
+  const raw = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const pinger = setInterval(() => {
+    for (const ws of raw.clients) {
+      const alive = ws as WebSocket & { alive?: boolean };
+      if (alive.alive === false) ws.terminate();
+      else {
+        alive.alive = false;
+        ws.ping();
+      }
+    }
+  }, PING_MS);
+  pinger.unref();
+
+  raw.on('connection', (ws: WebSocket & { alive?: boolean }, req: IncomingMessage) => {
+    counter.inc('websocket');
+    ws.alive = true;
+    ws.on('pong', () => (ws.alive = true));
+    const socket: ResultsSocket = {
+      send: (text) =>
+        new Promise((resolve) => {
+          if (ws.readyState !== ws.OPEN) return resolve();
+          ws.send(text, () => resolve());
+        }),
+      close: () => ws.close(1000),
+    };
+    const session = openResultsSession(deps, socket, req.socket.remoteAddress ?? 'unknown');
+    ws.on('message', (data, isBinary) => session.onMessage(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()));
+    ws.once('close', () => {
+      counter.dec('websocket');
+      session.onClose();
+    });
+  });
+
+  const handlers: SockjsHandler[] = PREFIXES.map((prefix) => {
+    const server = sockjs.createServer({ prefix, log: () => undefined, disconnect_delay: 5000, heartbeat_delay: 25_000 });
+    server.on('connection', (conn) => {
+      if (!conn) return;
+      counter.inc('sockjs');
+      const socket: ResultsSocket = {
+        send: async (text) => {
+          if (conn.readyState === 1) conn.write(text);
+        },
+        close: () => conn.close(),
+      };
+      const session = openResultsSession(deps, socket, conn.remoteAddress ?? 'unknown');
+      conn.on('data', (message: string) => session.onMessage(message));
+      conn.once('close', () => {
+        counter.dec('sockjs');
+        session.onClose();
+      });
+    });
+    // listener() is public on sockjs.Server but missing from its type declarations.
+    return (server as unknown as { listener(): { getHandler(): SockjsHandler } }).listener().getHandler();
+  });
+
+  const under = (path: string) => PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+
+  return {
+    handleRequest(req, res, path) {
+      if (!under(path)) return false;
+      for (const h of handlers) if (h(req, res)) return true;
+      return false;
+    },
+    handleUpgrade(req, socket, head, path) {
+      // Exactly <prefix>/websocket is the plain socket; <prefix>/<server>/<session>/websocket is SockJS's.
+      if (PREFIXES.some((p) => path === `${p}/websocket`)) {
+        raw.handleUpgrade(req, socket, head, (ws) => raw.emit('connection', ws, req));
+        return true;
+      }
+      if (!under(path)) return false;
+      for (const h of handlers) if (h(req, socket, head)) return true;
+      return false;
+    },
+    close() {
+      clearInterval(pinger);
+      for (const ws of raw.clients) ws.terminate();
+    },
+  };
+}

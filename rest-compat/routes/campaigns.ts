@@ -1,0 +1,78 @@
+/** Live query routes: run, run by names, the synchronous run, and live query health. */
+import { z } from 'zod';
+import * as campaigns from '../../resolvers/campaigns.js';
+import type { HostTargets } from '../../resolvers/model.js';
+import { route, type Route } from '../router.js';
+import { campaignJson, resultRows } from '../wire-campaigns.js';
+
+const ids = z.array(z.number().int()).nullish();
+const names = z.array(z.string()).nullish();
+const runFields = { query: z.string().nullish(), query_id: z.number().int().nonnegative().nullish() };
+
+export const campaignRoutes: Route[] = [
+  route({
+    method: 'POST',
+    path: '/queries/run',
+    body: z
+      .object({ ...runFields, selected: z.object({ hosts: ids, labels: ids, teams: ids }).nullish() })
+      .nullable()
+      .transform((b) => b ?? {}),
+    handle: async ({ ctx, body }) => {
+      const selected: HostTargets = {
+        hostIds: body.selected?.hosts ?? [],
+        labelIds: body.selected?.labels ?? [],
+        teamIds: body.selected?.teams ?? [],
+      };
+      const run = await campaigns.runLiveQuery(ctx, { query: body.query, queryId: body.query_id }, selected);
+      return { body: { campaign: campaignJson(run) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/queries/run_by_names',
+    body: z
+      .object({ ...runFields, selected: z.object({ hosts: names, labels: names }).nullish() })
+      .nullable()
+      .transform((b) => b ?? {}),
+    handle: async ({ ctx, body }) => {
+      const run = await campaigns.runLiveQueryByNames(
+        ctx,
+        { query: body.query, queryId: body.query_id },
+        { hostnames: body.selected?.hosts ?? [], labelNames: body.selected?.labels ?? [] },
+      );
+      return { body: { campaign: campaignJson(run) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/queries/:id/run',
+    body: z.object({ host_ids: z.array(z.number().int()), timeout_seconds: z.number().nonnegative().nullish() }),
+    handle: async ({ ctx, body, params }) => {
+      const id = Number(params.id);
+      const r = await campaigns.runSavedQuerySync(
+        ctx,
+        Number.isSafeInteger(id) && id > 0 ? id : 0,
+        body.host_ids,
+        body.timeout_seconds == null ? undefined : body.timeout_seconds * 1000,
+      );
+      return {
+        body: {
+          query_id: r.queryId,
+          targeted_host_count: r.targetedHostCount,
+          responded_host_count: r.respondedHostCount,
+          results: r.results.map((x) => ({ host_id: x.hostId, rows: resultRows(x), error: x.error })),
+        },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/status/live_query',
+    handle: async ({ ctx }) => (await campaigns.liveQueryStatus(ctx), { body: {} }),
+  }),
+  route({
+    method: 'GET',
+    path: '/status/result_store',
+    handle: async ({ ctx }) => (await campaigns.resultStoreStatus(ctx), { body: {} }),
+  }),
+];

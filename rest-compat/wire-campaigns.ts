@@ -1,0 +1,69 @@
+/** Campaigns and their results in Fleet's JSON. */
+import type { CampaignEvent, CampaignWithMetrics } from '../resolvers/campaigns.js';
+import type { CampaignResult } from '../resolvers/model.js';
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Fleet's campaign: `Metrics` has no JSON tags in Fleet, hence its PascalCase keys. */
+export const campaignJson = ({ campaign, metrics }: CampaignWithMetrics) => ({
+  created_at: iso(campaign.createdAt),
+  updated_at: iso(campaign.updatedAt),
+  Metrics: {
+    TotalHosts: metrics.total,
+    OnlineHosts: metrics.online,
+    OfflineHosts: metrics.offline,
+    MissingInActionHosts: metrics.mia,
+    NewHosts: metrics.new,
+  },
+  id: campaign.id,
+  query_id: campaign.queryId,
+  status: campaign.status,
+  user_id: campaign.userId,
+});
+
+/** Every row carries the host's name, as Fleet adds it. */
+export const resultRows = (r: CampaignResult) =>
+  r.rows.map((row) => ({ ...row, host_hostname: r.hostname, host_display_name: r.displayName }));
+
+const frames = new WeakMap<CampaignResult, string>();
+
+/**
+ * One result as Fleet's socket message, serialized once and shared by every socket that sends it
+ * (results are immutable once stored).
+ */
+export function resultFrame(r: CampaignResult): string {
+  let frame = frames.get(r);
+  if (frame === undefined) {
+    frame = JSON.stringify({
+      type: 'result',
+      data: {
+        distributed_query_execution_id: r.campaignId,
+        host: { id: r.hostId, hostname: r.hostname, display_name: r.displayName },
+        rows: resultRows(r),
+        error: r.error,
+      },
+    });
+    frames.set(r, frame);
+  }
+  return frame;
+}
+
+/** Any campaign event as Fleet's `{"type", "data"}` socket message. */
+export function eventFrame(e: CampaignEvent): string {
+  switch (e.kind) {
+    case 'result':
+      return resultFrame(e.result);
+    case 'totals':
+      return JSON.stringify({
+        type: 'totals',
+        data: { count: e.count, online: e.online, offline: e.offline, missing_in_action: e.missingInAction },
+      });
+    case 'status':
+      return JSON.stringify({
+        type: 'status',
+        data: { expected_results: e.expectedResults, actual_results: e.actualResults, status: e.status },
+      });
+    case 'error':
+      return JSON.stringify({ type: 'error', data: e.message });
+  }
+}
