@@ -175,7 +175,12 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
         const document = parse(params.query);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        // connectionParams {token} or {authorization}, else the upgrade request's Authorization header.
+        const init = ctx.connectionParams ?? {};
+        const auth =
+          typeof init.token === 'string'
+            ? `Bearer ${init.token}`
+            : (init.authorization ?? init.Authorization ?? ctx.extra.request.headers.authorization);
         const base = await contextFactory();
         const contextValue = {
           ...base,

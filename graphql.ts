@@ -29,8 +29,11 @@ export function createGraphQL(deps: Deps, log: Logger) {
     graphiql: { title: 'fleetgraph' },
     logging: false,
     maskedErrors: { maskError: createMaskError((err) => log.error({ err }, 'unexpected GraphQL error')) },
+    // graphql-ws operations have no Fetch request; app.ts builds their context from the socket.
     context: ({ request, req }) =>
-      graphQLContext(deps, request.headers.get('authorization'), req?.socket.remoteAddress ?? 'unknown'),
+      request
+        ? graphQLContext(deps, request.headers.get('authorization'), req?.socket.remoteAddress ?? 'unknown')
+        : ({} as GraphQLContext),
     plugins: [
       EnvelopArmorPlugin({
         // Fragments are measured as if inlined, so a query's limits do not depend on how it is written.

@@ -1,4 +1,5 @@
 import './apply-result.js';
+import './campaign.js';
 import './config.js';
 import './host.js';
 import './label.js';

@@ -653,11 +653,11 @@ describe('startFleet', () => {
       return undefined;
     };
     const results: string[] = [];
-    const fleet = startFleet({ server: peer.url, enrollSecret: SECRET, hosts: 12, seed: 4, intervalMs: 40, concurrency: 3, onResult: (e) => results.push(e.profile.hostname) });
+    const fleet = startFleet({ server: peer.url, enrollSecret: SECRET, hosts: 12, seed: 4, intervalMs: 100, concurrency: 3, onResult: (e) => results.push(e.profile.hostname) });
     cleanups.push(async () => void (await fleet.stop()));
 
     await fleet.ready;
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const live = fleet.stats();
     const final = await fleet.stop();
 

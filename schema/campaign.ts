@@ -1,0 +1,180 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import * as campaigns from '../resolvers/campaigns.js';
+import type { Campaign, CampaignResult } from '../resolvers/model.js';
+import type { HostCounts } from '../resolvers/ports.js';
+import { builder, toId } from './builder.js';
+import { HostRef } from './host.js';
+import { SavedQueryRef } from './saved-query.js';
+import { TargetsInput, toTargets } from './targets.js';
+
+const CampaignStateEnum = builder.enumType('CampaignState', {
+  values: { WAITING: { value: 0 }, RUNNING: { value: 1 }, COMPLETE: { value: 2 } } as const,
+});
+
+const CampaignMetricsRef = builder.objectRef<HostCounts>('CampaignMetrics').implement({
+  fields: (t) => ({
+    totalHosts: t.exposeInt('total'),
+    onlineHosts: t.exposeInt('online'),
+    offlineHosts: t.exposeInt('offline'),
+    missingInActionHosts: t.exposeInt('mia'),
+    newHosts: t.exposeInt('new'),
+  }),
+});
+
+const ResultHostRef = builder.objectRef<CampaignResult>('CampaignResultHost').implement({
+  fields: (t) => ({
+    id: t.exposeID('hostId'),
+    hostname: t.exposeString('hostname'),
+    displayName: t.exposeString('displayName'),
+    host: t.field({
+      type: HostRef,
+      nullable: true,
+      description: 'The full host, when the caller can still see it.',
+      resolve: (r, _, { loaders }) => loaders.host.load(r.hostId),
+    }),
+  }),
+});
+
+const CampaignResultRef = builder.objectRef<CampaignResult>('CampaignResult').implement({
+  fields: (t) => ({
+    cursor: t.string({ description: 'Pass as `after` to resume after this result.', resolve: (r) => String(r.seq) }),
+    host: t.field({ type: ResultHostRef, resolve: (r) => r }),
+    rows: t.field({ type: ['JSONObject'], resolve: (r) => r.rows }),
+    error: t.exposeString('error', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const CampaignRef = builder.objectRef<Campaign>('Campaign').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.field({ type: CampaignStateEnum, resolve: (c) => c.status }),
+    query: t.field({ type: SavedQueryRef, resolve: (c, _, { domain }) => campaigns.campaignQuery(domain, c) }),
+    metrics: t.field({ type: CampaignMetricsRef, resolve: (c, _, { domain }) => campaigns.campaignMetrics(domain, c) }),
+    targets: t.field({
+      type: CampaignTargetsRef,
+      description: 'The selection as it was asked.',
+      resolve: (c) => c.targets,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    results: t.connection({
+      type: CampaignResultRef,
+      resolve: async (c, args, { domain }) => {
+        const total = (await domain.deps.results.head(c.id)).seq;
+        const connection = await resolveOffsetConnection({ args, totalCount: total }, ({ offset, limit }) =>
+          campaigns.campaignResults(domain, c, offset, limit),
+        );
+        return { ...connection, totalCount: total };
+      },
+    }),
+  }),
+});
+
+const CampaignTargetsRef = builder.objectRef<Campaign['targets']>('CampaignTargets').implement({
+  fields: (t) => ({
+    hostIds: t.idList({ resolve: (x) => x.hostIds }),
+    labelIds: t.idList({ resolve: (x) => x.labelIds }),
+    teamIds: t.idList({ resolve: (x) => x.teamIds }),
+  }),
+});
+
+const TotalsRef = builder.objectRef<campaigns.CampaignTotals>('CampaignTotals').implement({
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    online: t.exposeInt('online'),
+    offline: t.exposeInt('offline'),
+    missingInAction: t.exposeInt('missingInAction'),
+  }),
+});
+
+const StatusRef = builder.objectRef<campaigns.CampaignStatusEvent>('CampaignStatus').implement({
+  fields: (t) => ({
+    expectedResults: t.exposeInt('expectedResults'),
+    actualResults: t.exposeInt('actualResults'),
+    status: t.exposeString('status', { description: 'pending or finished' }),
+  }),
+});
+
+const ErrorRef = builder.objectRef<{ message: string }>('CampaignError').implement({
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+type Event = campaigns.CampaignEvent;
+
+const CampaignEventRef = builder.unionType('CampaignEvent', {
+  types: [TotalsRef, StatusRef, CampaignResultRef, ErrorRef],
+  resolveType: (e) => {
+    const kind = (e as unknown as { __kind: Event['kind'] }).__kind;
+    return kind === 'totals' ? TotalsRef : kind === 'status' ? StatusRef : kind === 'result' ? CampaignResultRef : ErrorRef;
+  },
+});
+
+/** Union members are resolved from the event's kind, carried along on the yielded object. */
+const toMember = (e: Event) => (e.kind === 'result' ? { ...e.result, __kind: e.kind } : { ...e, __kind: e.kind });
+
+const RunInput = {
+  query: { description: 'SQL to run, when no saved query is given.' },
+  queryId: { description: 'A saved query; its SQL wins over `query`.' },
+};
+
+const SelectedByNamesInput = builder.inputType('TargetsByNamesInput', {
+  fields: (t) => ({ hosts: t.stringList({ description: 'Hostnames' }), labels: t.stringList({ description: 'Label names' }) }),
+});
+
+builder.queryField('campaign', (t) =>
+  t.field({
+    type: CampaignRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, { domain }) => campaigns.getCampaign(domain, toId(id)),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  runLiveQuery: t.field({
+    type: CampaignRef,
+    args: {
+      query: t.arg.string(RunInput.query),
+      queryId: t.arg.id(RunInput.queryId),
+      selected: t.arg({ type: TargetsInput, required: true }),
+    },
+    resolve: async (_, args, { domain }) =>
+      (
+        await campaigns.runLiveQuery(
+          domain,
+          { query: args.query, queryId: args.queryId == null ? null : toId(args.queryId) },
+          toTargets(args.selected),
+        )
+      ).campaign,
+  }),
+  runLiveQueryByNames: t.field({
+    type: CampaignRef,
+    args: {
+      query: t.arg.string(RunInput.query),
+      queryId: t.arg.id(RunInput.queryId),
+      selected: t.arg({ type: SelectedByNamesInput, required: true }),
+    },
+    resolve: async (_, args, { domain }) =>
+      (
+        await campaigns.runLiveQueryByNames(
+          domain,
+          { query: args.query, queryId: args.queryId == null ? null : toId(args.queryId) },
+          { hostnames: args.selected.hosts ?? [], labelNames: args.selected.labels ?? [] },
+        )
+      ).campaign,
+  }),
+}));
+
+builder.subscriptionType({});
+
+builder.subscriptionField('campaignEvents', (t) =>
+  t.field({
+    type: CampaignEventRef,
+    description: 'Totals and status when they change, then every result in order from `after` on.',
+    args: { campaignId: t.arg.id({ required: true }), after: t.arg.string({ description: 'A result cursor.' }) },
+    subscribe: (_, { campaignId, after }, { domain }) => {
+      const from = Number(after ?? 0);
+      return campaigns.campaignEvents(domain, toId(campaignId), Number.isSafeInteger(from) && from > 0 ? from : 0);
+    },
+    resolve: (e: Event) => toMember(e) as never,
+  }),
+);
