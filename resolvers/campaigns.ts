@@ -131,6 +131,10 @@ export async function campaignResults(ctx: Ctx, campaign: Campaign, afterSeq: nu
   return ctx.deps.results.read(campaign.id, afterSeq, limit);
 }
 
+export async function campaignResultCount(ctx: Ctx, campaign: Campaign): Promise<number> {
+  return (await ctx.deps.results.head(campaign.id)).seq;
+}
+
 export type CampaignTotals = { count: number; online: number; offline: number; missingInAction: number };
 export type CampaignStatusEvent = { expectedResults: number; actualResults: number; status: 'pending' | 'finished' };
 

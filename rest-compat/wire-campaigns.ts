@@ -2,7 +2,7 @@
 import type { CampaignEvent, CampaignWithMetrics } from '../resolvers/campaigns.js';
 import type { CampaignResult } from '../resolvers/model.js';
 
-const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { iso } from './wire.js';
 
 /** Fleet's campaign: `Metrics` has no JSON tags in Fleet, hence its PascalCase keys. */
 export const campaignJson = ({ campaign, metrics }: CampaignWithMetrics) => ({

@@ -1,9 +1,9 @@
 /** Hosts in Fleet's JSON (HostResponse and the host detail shape). */
 import type { HostDetail } from '../resolvers/hosts.js';
 import { hostStatus } from '../resolvers/host-status.js';
-import type { Host, Label, Pack, Team } from '../resolvers/model.js';
+import type { Host, Label, Pack, Policy, PolicyResponse, Team } from '../resolvers/model.js';
+import { iso } from './wire.js';
 
-const iso = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '0001-01-01T00:00:00Z');
 
 /** Fleet's HostResponse: the host's columns plus its status and display text. */
 export const hostJson = (h: Host, now: Date, team?: Team | null) => ({
@@ -92,13 +92,16 @@ export const hostDetailJson = (d: HostDetail, now: Date) => ({
   })),
   users: (d.inventory.users ?? []).map((u) => ({ uid: u.uid, username: u.username, type: u.type, groupname: u.groupname, shell: u.shell })),
   batteries: (d.inventory.batteries ?? []).map((b) => ({ cycle_count: b.cycleCount, health: b.health })),
-  policies: d.policies.map((p) => ({
-    id: p.id,
-    name: p.name,
-    query: p.query,
-    description: p.description,
-    resolution: p.resolution,
-    platform: p.platform,
-    response: p.response,
-  })),
+  policies: d.policies.map(hostPolicyJson),
+});
+
+/** A policy as it applies to one host, with that host's answer. */
+export const hostPolicyJson = (p: Policy & { response: PolicyResponse }) => ({
+  id: p.id,
+  name: p.name,
+  query: p.query,
+  description: p.description,
+  resolution: p.resolution,
+  platform: p.platform,
+  response: p.response,
 });

@@ -3,7 +3,8 @@ import type { AppConfigView } from '../resolvers/app-config.js';
 import type { EnrollSecret, Label, SavedQuery, ScheduledQuery, User } from '../resolvers/model.js';
 import type { PackDetails } from '../resolvers/packs.js';
 
-const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Fleet's RFC 3339 times: whole seconds, and Go's zero time for a time never set. */
+export const iso = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '0001-01-01T00:00:00Z');
 /** Fleet's Go structs omit empty values with `omitempty`; this mirrors that per field. */
 const omitEmpty = <T extends Record<string, unknown>>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '' && v !== null && v !== undefined && v !== false && v !== 0)) as Partial<T>;

@@ -60,7 +60,7 @@ export const CampaignRef = builder.objectRef<Campaign>('Campaign').implement({
     results: t.connection({
       type: CampaignResultRef,
       resolve: async (c, args, { domain }) => {
-        const total = (await domain.deps.results.head(c.id)).seq;
+        const total = await campaigns.campaignResultCount(domain, c);
         const connection = await resolveOffsetConnection({ args, totalCount: total }, ({ offset, limit }) =>
           campaigns.campaignResults(domain, c, offset, limit),
         );

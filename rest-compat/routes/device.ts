@@ -5,7 +5,7 @@
 import * as devices from '../../resolvers/devices.js';
 import type { Macadmins } from '../../resolvers/devices.js';
 import { route, type Route, type RouteRequest } from '../router.js';
-import { hostDetailJson } from '../wire-hosts.js';
+import { hostDetailJson, hostPolicyJson } from '../wire-hosts.js';
 
 const deviceRoute = (method: 'GET' | 'POST', suffix: string, handle: Route['handle']): Route =>
   route({ method, path: `/device/:token${suffix}`, public: true, handle });
@@ -36,19 +36,7 @@ export const deviceRoutes: Route[] = [
   deviceRoute('GET', '/macadmins', async (r) => ({ body: { macadmins: macadminsJson(await devices.getDeviceMacadmins(r.ctx, token(r))) } })),
   deviceRoute('GET', '/policies', async (r) => {
     const policies = await devices.listDevicePolicies(r.ctx, token(r));
-    return {
-      body: {
-        policies: policies.map((p) => ({
-          id: p.id,
-          name: p.name,
-          query: p.query,
-          description: p.description,
-          resolution: p.resolution,
-          platform: p.platform,
-          response: p.response,
-        })),
-      },
-    };
+    return { body: { policies: policies.map(hostPolicyJson) } };
   }),
   deviceRoute('GET', '/api_features', async (r) => ({ body: { features: await devices.getDeviceApiFeatures(r.ctx, token(r)) } })),
   deviceRoute('GET', '/transparency', async (r) => ({
