@@ -206,7 +206,10 @@ export async function distributedWrite(
   out.details = ingested.details;
   out.inventory = ingested.inventory;
   if (ingested.deviceToken) out.deviceTokenHash = hashToken(ingested.deviceToken);
-  await store.hosts.apply(host.id, out, clock());
+  // A write carrying only live query answers touches no table: that is the campaigns' hot path.
+  const nothingToStore =
+    !out.detailsUpdated && !out.clearRefetch && !out.deviceTokenHash && out.labelResults.size === 0 && out.policyResults.size === 0;
+  if (!nothingToStore) await store.hosts.apply(host.id, out, clock());
 }
 
 /** Status and result logs go to the log sink, each record tagged with the host it came from. */

@@ -152,12 +152,33 @@ const BATCH = 256;
  * when it changed), then every result from `afterSeq` on, in order, exactly once. A subscriber
  * that falls `subscriberMaxLag` results further behind than where it started is dropped with an
  * error. Watching keeps the campaign alive; leaving starts its 60 s clock.
+ *
+ * `return()` (a socket closing, an unsubscribe) ends the stream at once even while it waits for
+ * events: an async generator would queue it behind the pending `next()`, which may never settle,
+ * and the campaign would stay watched forever.
  */
-export async function* campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): AsyncGenerator<CampaignEvent> {
+export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): AsyncGenerator<CampaignEvent> {
+  const stop: Stop = { stopped: false };
+  const inner = streamEvents(ctx, campaignId, afterSeq, stop);
+  const halt = () => {
+    stop.stopped = true;
+    stop.wake?.();
+  };
+  const outer: AsyncGenerator<CampaignEvent> = {
+    next: (...args) => inner.next(...args),
+    return: (value) => (halt(), inner.return(value)),
+    throw: (err) => (halt(), inner.throw(err)),
+    [Symbol.asyncIterator]: () => outer,
+  };
+  return outer;
+}
+
+type Stop = { stopped: boolean; wake?: () => void };
+
+async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent> {
   const campaign = await getCampaign(ctx, campaignId);
   const { live, results, campaignLimits } = ctx.deps;
-  let wake: (() => void) | undefined;
-  const unwatch = results.watch(campaign.id, () => wake?.());
+  const unwatch = results.watch(campaign.id, () => stop.wake?.());
   await live.attach(campaign.id);
   try {
     let cursor = afterSeq;
@@ -207,14 +228,16 @@ export async function* campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0
         yield* check();
         continue;
       }
+      if (stop.stopped) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, TICK_MS);
-        wake = () => {
+        stop.wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
-      wake = undefined;
+      stop.wake = undefined;
+      if (stop.stopped) return;
       yield* check();
     }
   } finally {

@@ -38,7 +38,8 @@ function parseFrame(text: string): (Message | undefined)[] {
     }
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Message) : undefined;
   };
-  return Array.isArray(value) ? value.map(one) : [one(value)];
+  // An empty array holds no message: as unreadable as any other non-message.
+  return Array.isArray(value) && value.length > 0 ? value.map(one) : [one(value)];
 }
 
 export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddress: string) {

@@ -57,10 +57,13 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
     });
   });
 
+  // Open SockJS connections, closed on shutdown (the HTTP server does not track upgraded sockets).
+  const sockjsConns = new Set<sockjs.Connection>();
   const handlers: SockjsHandler[] = PREFIXES.map((prefix) => {
     const server = sockjs.createServer({ prefix, log: () => undefined, disconnect_delay: 5000, heartbeat_delay: 25_000 });
     server.on('connection', (conn) => {
       if (!conn) return;
+      sockjsConns.add(conn);
       counter.inc('sockjs');
       const socket: ResultsSocket = {
         send: async (text) => {
@@ -71,6 +74,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
       const session = openResultsSession(deps, socket, conn.remoteAddress ?? 'unknown');
       conn.on('data', (message: string) => session.onMessage(message));
       conn.once('close', () => {
+        sockjsConns.delete(conn);
         counter.dec('sockjs');
         session.onClose();
       });
@@ -100,6 +104,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
     close() {
       clearInterval(pinger);
       for (const ws of raw.clients) ws.terminate();
+      for (const conn of sockjsConns) conn.close('1001', 'Going away');
     },
   };
 }

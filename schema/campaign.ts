@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { cursorToOffset, resolveOffsetConnection } from '@pothos/plugin-relay';
 import * as campaigns from '../resolvers/campaigns.js';
 import type { Campaign, CampaignResult } from '../resolvers/model.js';
 import type { HostCounts } from '../resolvers/ports.js';
@@ -164,6 +164,24 @@ builder.mutationFields((t) => ({
   }),
 }));
 
+/**
+ * The result `after` names: a result's `cursor` (its seq), or an edge cursor of `Campaign.results`
+ * (the offset of that result, one less than its seq), so a client can page and then subscribe from
+ * `pageInfo.endCursor`. Anything else starts from the first result.
+ */
+function afterSeq(after: string | null | undefined): number {
+  if (!after) return 0;
+  let seq = Number(after);
+  if (!/^\d+$/.test(after)) {
+    try {
+      seq = cursorToOffset(after) + 1;
+    } catch {
+      seq = 0;
+    }
+  }
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+}
+
 builder.subscriptionType({});
 
 builder.subscriptionField('campaignEvents', (t) =>
@@ -171,10 +189,7 @@ builder.subscriptionField('campaignEvents', (t) =>
     type: CampaignEventRef,
     description: 'Totals and status when they change, then every result in order from `after` on.',
     args: { campaignId: t.arg.id({ required: true }), after: t.arg.string({ description: 'A result cursor.' }) },
-    subscribe: (_, { campaignId, after }, { domain }) => {
-      const from = Number(after ?? 0);
-      return campaigns.campaignEvents(domain, toId(campaignId), Number.isSafeInteger(from) && from > 0 ? from : 0);
-    },
+    subscribe: (_, { campaignId, after }, { domain }) => campaigns.campaignEvents(domain, toId(campaignId), afterSeq(after)),
     resolve: (e: Event) => toMember(e) as never,
   }),
 );
