@@ -215,6 +215,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
+  let stopping: Promise<void> | undefined;
   const app: App = {
     server,
     deps,
@@ -232,22 +233,26 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
         });
       });
     },
-    async stop() {
-      await graphqlWs.dispose();
-      for (const ws of graphqlWss.clients) ws.terminate();
-      resultsSockets.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // In-flight requests get a moment to finish; then every connection is cut.
-      const timer = setTimeout(() => server.closeAllConnections(), 5000);
-      server.closeIdleConnections();
-      await closed;
-      clearTimeout(timer);
-      clearInterval(seenTimer);
-      clearInterval(sweepTimer);
-      await results.close();
-      await seen.flush();
-      await agentLog.close();
-      store.close();
+    stop() {
+      // Idempotent: a second caller waits for the first shutdown.
+      stopping ??= (async () => {
+        await graphqlWs.dispose();
+        for (const ws of graphqlWss.clients) ws.terminate();
+        resultsSockets.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // In-flight requests get a moment to finish; then every connection is cut.
+        const timer = setTimeout(() => server.closeAllConnections(), 5000);
+        server.closeIdleConnections();
+        await closed;
+        clearTimeout(timer);
+        clearInterval(seenTimer);
+        clearInterval(sweepTimer);
+        await results.close();
+        await seen.flush();
+        await agentLog.close();
+        store.close();
+      })();
+      return stopping;
     },
   };
   return app;
