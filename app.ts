@@ -2,17 +2,15 @@
  * The composition root: the only place where the store, the transports and the HTTP server are
  * built. No module holds state, so a test can start many apps in one process.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parse, type execute as Execute, type subscribe as Subscribe } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { pino, type Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { createInstallerFiles } from './db/installers.js';
 import { openStore } from './db/open.js';
-import { createGraphQL, graphQLContext } from './graphql.js';
+import { createGraphQL, createGraphQLWs } from './graphql.js';
 import { createMetrics } from './metrics.js';
 import { createAgentLogFiles } from './agent-log.js';
 import type { Deps } from './resolvers/context.js';
@@ -21,7 +19,7 @@ import { createMemoryResultStore } from './db/memory-results.js';
 import { createSeenTracker } from './resolvers/seen-tracker.js';
 import { createBcryptHasher } from './resolvers/passwords.js';
 import { createRateLimiter } from './resolvers/rate-limit.js';
-import { sendJson } from './rest-compat/http.js';
+import { requestUrl, sendJson } from './rest-compat/http.js';
 import { createRestHandler } from './rest-compat/router.js';
 import { createResultsSockets } from './rest-compat/results-sockets.js';
 import { restRoutes } from './rest-compat/routes/index.js';
@@ -34,6 +32,12 @@ export type App = {
   url: string;
   start(): Promise<string>;
   stop(): Promise<void>;
+};
+
+/** Compares digests so the time taken says nothing about how much of a guess was right. */
+const sameSecret = (a: string, b: string): boolean => {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 };
 
 export function createLogger(level: Config['logLevel']): Logger {
@@ -58,7 +62,7 @@ const SWEEP_MS = 5000;
 export function buildApp(config: Config, opts: BuildOptions = {}): App {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = openStore(config.db);
-  const agentLog = createAgentLogFiles(config.osqueryLogDir);
+  const agentLog = createAgentLogFiles(config.osqueryLogDir, (err) => log.error({ err }, 'writing agent logs failed'));
   const seen = createSeenTracker(store.hosts);
   const clock = opts.clock ?? (() => new Date());
   const reportError = (err: unknown) => log.error({ err }, 'live query failure');
@@ -123,7 +127,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       return true;
     }
     if (path === '/metrics') {
-      if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      if (config.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
         return true;
       }
@@ -136,11 +140,18 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
 
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      sendJson(res, 400, { message: 'Bad request', errors: [{ name: 'base', reason: 'malformed request target' }] });
+      return;
+    }
+    const path = url.pathname;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
-      const line = { method: req.method, path, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
+      // Device tokens are credentials: never write them to the log.
+      const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
+      const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
       if (err) log.error(line, 'request');
       else if (ingestProblems) log.warn(line, 'request');
       else log.info(line, 'request');
@@ -162,51 +173,18 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     });
   });
 
-  const graphqlWss = new WebSocketServer({ noServer: true });
-  const graphqlWs = useServer(
-    {
-      onSubscribe: async (ctx, _id, params) => {
-        const { schema, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        const document = parse(params.query);
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        // connectionParams {token} or {authorization}, else the upgrade request's Authorization header.
-        const init = ctx.connectionParams ?? {};
-        const auth =
-          typeof init.token === 'string'
-            ? `Bearer ${init.token}`
-            : (init.authorization ?? init.Authorization ?? ctx.extra.request.headers.authorization);
-        const base = await contextFactory();
-        const contextValue = {
-          ...base,
-          ...(await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown')),
-        };
-        return {
-          schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
-      },
-      execute: (args) => (args.rootValue as { execute: typeof Execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof Subscribe }).subscribe(args),
-    },
-    graphqlWss,
-  );
+  const { wss: graphqlWss, dispose: disposeGraphqlWs } = createGraphQLWs(yoga, deps);
   graphqlWss.on('connection', (ws) => {
     metrics.openSockets.inc({ protocol: 'graphql-ws' });
     ws.once('close', () => metrics.openSockets.dec({ protocol: 'graphql-ws' }));
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (path === '/graphql') {
       graphqlWss.handleUpgrade(req, socket, head, (ws) => graphqlWss.emit('connection', ws, req));
       return;
@@ -236,8 +214,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     stop() {
       // Idempotent: a second caller waits for the first shutdown.
       stopping ??= (async () => {
-        await graphqlWs.dispose();
-        for (const ws of graphqlWss.clients) ws.terminate();
+        await disposeGraphqlWs();
         resultsSockets.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // In-flight requests get a moment to finish; then every connection is cut.

@@ -1,7 +1,10 @@
 /** The GraphQL transport: Yoga over the Pothos schema, with limits and error mapping. */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError, type execute as Execute, type subscribe as Subscribe } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Ctx, Deps } from './resolvers/context.js';
 import { authenticate } from './resolvers/users.js';
@@ -47,4 +50,63 @@ export function createGraphQL(deps: Deps, log: Logger) {
   });
 }
 
+
 export type GraphQLHandler = ReturnType<typeof createGraphQL>;
+
+/**
+ * graphql-ws on /graphql, running every operation through Yoga's envelope so the same plugins
+ * (limits, masking) and the same context apply as over HTTP.
+ */
+export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const server = useServer(
+    {
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (err) {
+          // A bad document is this operation's error, not a reason to drop the connection.
+          return [err instanceof GraphQLError ? err : new GraphQLError('Syntax Error')];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        // connectionParams {token} or {authorization}, else the upgrade request's Authorization header.
+        const init = ctx.connectionParams ?? {};
+        const auth =
+          typeof init.token === 'string'
+            ? `Bearer ${init.token}`
+            : (init.authorization ?? init.Authorization ?? ctx.extra.request.headers.authorization);
+        const contextValue = {
+          ...(await contextFactory()),
+          ...(await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown')),
+        };
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
+      },
+      execute: (args) => (args.rootValue as { execute: typeof Execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof Subscribe }).subscribe(args),
+    },
+    wss,
+  );
+  return {
+    wss,
+    async dispose() {
+      await server.dispose();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

@@ -58,3 +58,12 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 export const remoteAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
+/** The request's URL; undefined for a target no URL parser accepts (e.g. `//`), which is a 400. */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}

@@ -12,6 +12,18 @@ import { openResultsSession, type ResultsSocket } from './results-session.js';
 
 const PREFIXES = ['/api/v1/fleet/results', '/api/2022-04/fleet/results', '/api/latest/fleet/results'];
 const PING_MS = 25_000;
+const MAX_CLIENT_BYTES = 1024 * 1024;
+/** Bytes a SockJS session may hold unsent before its sender waits. */
+const MAX_SOCKJS_BACKLOG = 1024 * 1024;
+
+type SockjsInternals = { _session?: { send_buffer?: string[]; recv?: { response?: { writableLength?: number } } } };
+
+/** What a SockJS session holds unsent: its queue (polling) plus its response's buffer (streaming). */
+function sockjsBacklog(conn: unknown): number {
+  const session = (conn as SockjsInternals)._session;
+  const queued = session?.send_buffer?.reduce((n, s) => n + s.length, 0) ?? 0;
+  return queued + (session?.recv?.response?.writableLength ?? 0);
+}
 
 type SockjsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
 
@@ -60,14 +72,27 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
   // Open SockJS connections, closed on shutdown (the HTTP server does not track upgraded sockets).
   const sockjsConns = new Set<sockjs.Connection>();
   const handlers: SockjsHandler[] = PREFIXES.map((prefix) => {
-    const server = sockjs.createServer({ prefix, log: () => undefined, disconnect_delay: 5000, heartbeat_delay: 25_000 });
+    const server = sockjs.createServer({
+      prefix,
+      log: () => undefined,
+      disconnect_delay: 5000,
+      heartbeat_delay: 25_000,
+      // Client frames are small JSON messages; refuse big ones at the WebSocket layer too.
+      faye_server_options: { maxLength: MAX_CLIENT_BYTES },
+    } as sockjs.ServerOptions);
     server.on('connection', (conn) => {
       if (!conn) return;
       sockjsConns.add(conn);
       counter.inc('sockjs');
       const socket: ResultsSocket = {
         send: async (text) => {
-          if (conn.readyState === 1) conn.write(text);
+          if (conn.readyState !== 1) return;
+          conn.write(text);
+          // SockJS queues without limit for a slow reader; wait here instead, so the reader falls
+          // behind in the shared result log (where the lag rule drops it) and not in memory.
+          while (conn.readyState === 1 && sockjsBacklog(conn) > MAX_SOCKJS_BACKLOG) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
         },
         close: () => conn.close(),
       };
@@ -88,6 +113,14 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
   return {
     handleRequest(req, res, path) {
       if (!under(path)) return false;
+      // sockjs buffers a POST body whole (and re-copies it per chunk): cap it before it reads.
+      if (req.method === 'POST') {
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_CLIENT_BYTES) req.destroy();
+        });
+      }
       for (const h of handlers) if (h(req, res)) return true;
       return false;
     },

@@ -7,7 +7,7 @@ import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, sendJson } from './http.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, requestUrl, sendJson } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -62,7 +62,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
   return async (req, res) => {
     const started = process.hrtime.bigint();
     const method = (req.method ?? 'GET').toUpperCase() as Method;
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestUrl(req) ?? new URL('http://localhost/');
     const found = router.find(method, url.pathname);
     let pattern = 'unmatched';
     let status = 500;

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import { GraphQLScalarType } from 'graphql';
 import RelayPlugin from '@pothos/plugin-relay';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { JsonObject } from '../resolvers/model.js';
@@ -22,7 +23,16 @@ export const builder = new SchemaBuilder<{
 builder.globalConnectionField('totalCount', (t) => t.int({ resolve: (parent) => parent.totalCount }));
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('JSONObject', JSONObjectResolver);
+/** graphql-js builds inline object literals without a prototype; the domain wants plain JSON. */
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as JsonObject;
+builder.addScalarType(
+  'JSONObject',
+  new GraphQLScalarType({
+    ...JSONObjectResolver.toConfig(),
+    parseValue: (v) => plain(JSONObjectResolver.parseValue(v)),
+    parseLiteral: (ast, vars) => plain(JSONObjectResolver.parseLiteral(ast, vars)),
+  }),
+);
 builder.queryType({});
 builder.mutationType({});
 

@@ -1,6 +1,7 @@
 /** Live query routes: run, run by names, the synchronous run, and live query health. */
 import { z } from 'zod';
 import * as campaigns from '../../resolvers/campaigns.js';
+import { NotFoundError } from '../../resolvers/errors.js';
 import type { HostTargets } from '../../resolvers/model.js';
 import { route, type Route } from '../router.js';
 import { campaignJson, resultRows } from '../wire-campaigns.js';
@@ -48,10 +49,12 @@ export const campaignRoutes: Route[] = [
     path: '/queries/:id/run',
     body: z.object({ host_ids: z.array(z.number().int()), timeout_seconds: z.number().nonnegative().nullish() }),
     handle: async ({ ctx, body, params }) => {
-      const id = Number(params.id);
+      // Fleet's route only matches numeric ids; anything else is an unknown query.
+      const id = /^\d+$/.test(params.id ?? '') ? Number(params.id) : Number.NaN;
+      if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError('Query', params.id ?? '');
       const r = await campaigns.runSavedQuerySync(
         ctx,
-        Number.isSafeInteger(id) && id > 0 ? id : 0,
+        id,
         body.host_ids,
         body.timeout_seconds == null ? undefined : body.timeout_seconds * 1000,
       );
