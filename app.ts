@@ -80,6 +80,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     license: config.license,
     passwords: createBcryptHasher(config.bcryptCost),
     loginLimiter: createRateLimiter({ limit: config.loginRateLimit, windowMs: config.loginRateWindowMs }),
+    sessionTtlSeconds: config.sessionDuration,
     seen,
     agentIntervals: { detailSeconds: config.detailInterval, labelSeconds: config.labelInterval, policySeconds: config.policyInterval },
     liveQueries: live.router,

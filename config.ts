@@ -14,6 +14,8 @@ export type Config = {
   /** Login attempts allowed per email and per address in each window. */
   loginRateLimit: number;
   loginRateWindowMs: number;
+  /** Seconds a login session lasts (API-only tokens do not expire). */
+  sessionDuration: number;
   /** Failed device-authenticated requests allowed per address and route in each hour. */
   deviceRateLimit: number;
   /** Where agents' status and result logs are written (rotating files). */
@@ -74,6 +76,7 @@ const OPTIONS = {
   bcryptCost: { env: 'FLEETGRAPH_BCRYPT_COST', flag: 'bcrypt-cost', default: '12', parse: integer(4, 15) },
   loginRateLimit: { env: 'FLEETGRAPH_LOGIN_RATE_LIMIT', flag: 'login-rate-limit', default: '10', parse: integer(1, 1_000_000) },
   loginRateWindowMs: { env: 'FLEETGRAPH_LOGIN_RATE_WINDOW_MS', flag: 'login-rate-window-ms', default: '60000', parse: integer(1, 86_400_000) },
+  sessionDuration: { env: 'FLEETGRAPH_SESSION_DURATION', flag: 'session-duration', default: '432000', parse: integer(60, 31_536_000) },
   deviceRateLimit: { env: 'FLEETGRAPH_DEVICE_RATE_LIMIT', flag: 'device-rate-limit', default: '720', parse: integer(1, 1_000_000) },
   osqueryLogDir: { env: 'FLEETGRAPH_OSQUERY_LOG_DIR', flag: 'osquery-log-dir', default: './data/osquery-logs', parse: nonEmpty },
   installersDir: { env: 'FLEETGRAPH_INSTALLERS_DIR', flag: 'installers-dir', default: './data/installers', parse: nonEmpty },

@@ -16,6 +16,8 @@ export type Deps = {
   license: LicenseTier;
   passwords: PasswordHasher;
   loginLimiter: RateLimiter;
+  /** How long a login session lasts. */
+  sessionTtlSeconds: number;
   seen: SeenTracker;
   agentIntervals: AgentIntervals;
   liveQueries: LiveQueryRouter;

@@ -51,7 +51,7 @@ export interface UserStore {
 
 export interface SessionStore {
   create(userId: number, tokenHash: string, now: Date): Promise<number>;
-  byTokenHash(tokenHash: string): Promise<{ id: number; userId: number } | undefined>;
+  byTokenHash(tokenHash: string): Promise<{ id: number; userId: number; createdAt: Date } | undefined>;
   delete(id: number): Promise<void>;
 }
 

@@ -88,7 +88,11 @@ export async function authenticate(ctx: Pick<Ctx, 'deps'>, token: string): Promi
   const session = await store.sessions.byTokenHash(hashToken(token));
   if (!session) return null;
   const user = await store.users.byId(session.userId);
-  return user ? { user, sessionId: session.id } : null;
+  if (!user) return null;
+  // Login sessions expire (Fleet's session.duration); API-only users' tokens do not.
+  const age = ctx.deps.clock().getTime() - session.createdAt.getTime();
+  if (!user.apiOnly && age > ctx.deps.sessionTtlSeconds * 1000) return null;
+  return { user, sessionId: session.id };
 }
 
 export async function listUsers(ctx: Ctx): Promise<User[]> {

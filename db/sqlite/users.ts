@@ -66,7 +66,7 @@ export function createUserStores(db: SqliteDb): { users: UserStore; sessions: Se
     },
     async byTokenHash(tokenHash) {
       return db
-        .select({ id: t.sessions.id, userId: t.sessions.userId })
+        .select({ id: t.sessions.id, userId: t.sessions.userId, createdAt: t.sessions.createdAt })
         .from(t.sessions)
         .where(eq(t.sessions.tokenHash, tokenHash))
         .get();

@@ -34,6 +34,7 @@ export async function startApp(
       bcryptCost: 4,
       loginRateLimit: 1000,
       loginRateWindowMs: 60_000,
+      sessionDuration: 432_000,
       deviceRateLimit: 720,
       osqueryLogDir: join(dir, 'osquery-logs'),
       installersDir: join(dir, 'installers'),

@@ -51,6 +51,7 @@ export function makeDeps(opts: DepsOptions = {}): TestDeps {
     license: opts.license ?? 'premium',
     passwords: createBcryptHasher(4),
     loginLimiter: createRateLimiter({ limit: opts.loginLimit ?? 1000, windowMs: opts.loginWindowMs ?? 60_000 }),
+    sessionTtlSeconds: 432_000,
     seen: createSeenTracker(store.hosts),
     agentIntervals: { detailSeconds: 3600, labelSeconds: 3600, policySeconds: 3600 },
     liveQueries: live.router,

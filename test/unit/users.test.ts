@@ -212,6 +212,29 @@ describe('authenticate', () => {
     expect(ctx.viewer!.user.teams).toEqual([{ teamId: await env.team('A'), role: 'maintainer' }]);
     expect(ctx.viewer!.user.globalRole).toBeNull();
   });
+
+  it('answers null for a login session older than the session duration', async () => {
+    const deps = makeDeps();
+    const { token } = await setup(anonymousCtx(deps), { admin: ADMIN, orgName: 'Acme', serverUrl: '' });
+    deps.setNow(new Date(NOW.getTime() + deps.sessionTtlSeconds * 1000));
+    expect(await authenticate({ deps }, token)).not.toBeNull();
+    deps.setNow(new Date(NOW.getTime() + deps.sessionTtlSeconds * 1000 + 1));
+    expect(await authenticate({ deps }, token)).toBeNull();
+  });
+
+  it("keeps an API-only user's token valid past the session duration", async () => {
+    const env = await makeEnv();
+    const { token } = await createUser(env.admin, {
+      name: 'Bot',
+      email: 'bot@example.com',
+      password: PASSWORD,
+      globalRole: 'observer',
+      teams: [],
+      apiOnly: true,
+    });
+    env.deps.setNow(new Date(NOW.getTime() + 10 * env.deps.sessionTtlSeconds * 1000));
+    expect((await authenticate({ deps: env.deps }, token!))?.user.email).toBe('bot@example.com');
+  });
 });
 
 describe('listUsers', () => {
