@@ -1,5 +1,5 @@
 import { BadRequestError } from './errors.js';
-import type { JsonObject } from './model.js';
+import { isObject, type JsonObject } from './model.js';
 
 /** Fleet's default global agent options (fleet-behavior.md §6.2). */
 export const defaultAgentOptions = (): JsonObject => ({
@@ -36,8 +36,6 @@ const CONFIG_KEYS = new Set([
   'events',
   'auto_table_construction',
 ]);
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkConfig(config: unknown, where: string): void {
   if (!isObject(config)) throw new BadRequestError(`${where} must be an object`);

@@ -8,7 +8,7 @@ import { DETAIL_PREFIX, ENROLL_DETAIL_TABLES, detailQueriesFor, ingestDetail, ty
 import { AgentAuthError, BadRequestError } from './errors.js';
 import { policyAppliesTo } from './host-status.js';
 import { loadConfig } from './app-config.js';
-import type { Host, JsonObject } from './model.js';
+import { isObject, type Host, type JsonObject } from './model.js';
 import type { AgentWrite } from './ports.js';
 import { hashToken } from './tokens.js';
 
@@ -59,8 +59,6 @@ export async function authenticateAgent(ctx: AgentCtx, nodeKey: string | undefin
   host.seenTime = now;
   return host;
 }
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The agent options that apply to a host: its team's, else the global ones; per-platform overrides win. */
 export async function agentOptionsFor(ctx: AgentCtx, host: Host): Promise<JsonObject> {

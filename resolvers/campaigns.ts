@@ -9,8 +9,7 @@ import { loadConfig } from './app-config.js';
 import { hostVisibility, targetHostIds } from './hosts.js';
 import type { Campaign, CampaignResult, HostTargets, SavedQuery } from './model.js';
 import type { HostCounts } from './ports.js';
-
-const ATTACH = /attach[^\w]+.*[^\w]+as[^\w]+/i;
+import { verifySql } from './saved-queries.js';
 
 export type CampaignLimits = {
   /** How far (in results) a subscriber may fall behind the point it started from before it is dropped. */
@@ -54,7 +53,7 @@ async function resolveQuery(ctx: Ctx, input: RunInput): Promise<CampaignQuery> {
   }
   authorize(ctx, 'query:run_new');
   const sql = input.query!;
-  if (ATTACH.test(sql)) throw new BadRequestError("query payload verification: invalid query's SQL");
+  verifySql(sql);
   const name = `distributed_${viewer.user.email}_${clock().getTime()}${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}`;
   return { adHoc: { name, sql } };
 }
@@ -142,7 +141,8 @@ export type CampaignEvent =
   | ({ kind: 'totals' } & CampaignTotals)
   | ({ kind: 'status' } & CampaignStatusEvent)
   | { kind: 'result'; result: CampaignResult }
-  | { kind: 'error'; message: string };
+  /** `fatal`: the stream ends after this error (the subscriber was dropped). */
+  | { kind: 'error'; message: string; fatal: boolean };
 
 const TICK_MS = 1000;
 const BATCH = 256;
@@ -176,6 +176,8 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
 type Stop = { stopped: boolean; wake?: () => void };
 
 async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent> {
+  // Fleet checks the right to run observer queries before it looks the campaign up.
+  authorize(ctx, 'query:run_observer');
   const campaign = await getCampaign(ctx, campaignId);
   const { live, results, campaignLimits } = ctx.deps;
   const unwatch = results.watch(campaign.id, () => stop.wake?.());
@@ -188,8 +190,16 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     let cappedReported = false;
     const startLag = Math.max(0, (await results.head(campaign.id)).seq - cursor);
 
+    // Totals of a campaign that is over cannot change in a way worth re-counting: count once.
+    let finalMetrics: HostCounts | undefined;
+    const metrics = async (): Promise<HostCounts> => {
+      if (finalMetrics) return finalMetrics;
+      if (live.isOpen(campaign.id)) return campaignMetrics(ctx, campaign);
+      return (finalMetrics = await campaignMetrics(ctx, campaign));
+    };
+
     const check = async function* (): AsyncGenerator<CampaignEvent> {
-      const m = await campaignMetrics(ctx, campaign);
+      const m = await metrics();
       const totals = { count: m.total, online: m.online, offline: m.offline, missingInAction: m.mia };
       if (JSON.stringify(totals) !== JSON.stringify(sentTotals)) {
         sentTotals = totals;
@@ -217,12 +227,12 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       const head = await results.head(campaign.id);
       if (head.seq - cursor > startLag + campaignLimits.subscriberMaxLag) {
         live.noteDropped();
-        yield { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign' };
+        yield { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
         return;
       }
       if (head.capped && !cappedReported && cursor >= head.seq) {
         cappedReported = true;
-        yield { kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped` };
+        yield { kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped`, fatal: false };
       }
       if (batch.length > 0) {
         yield* check();

@@ -113,10 +113,6 @@ export async function hostDetail(ctx: Pick<Ctx, 'deps'>, host: Host): Promise<Ho
   };
 }
 
-export async function getHostDetail(ctx: Ctx, id: number): Promise<HostDetail> {
-  return hostDetail(ctx, await getHost(ctx, id));
-}
-
 async function includeObserverFor(ctx: Ctx, queryId: number | undefined): Promise<boolean> {
   if (queryId === undefined) return false;
   const [query] = await ctx.deps.store.savedQueries.byIds([queryId]);

@@ -1,6 +1,7 @@
 import { authorize } from './authz.js';
 import type { Ctx } from './context.js';
 import { NotFoundError, UnprocessableError, ValidationError } from './errors.js';
+import { hostVisibility } from './hosts.js';
 import type { Label, LabelSpec, SpecApplyResult } from './model.js';
 import { lastByName, type LabelSpecInput } from './spec-inputs.js';
 
@@ -67,8 +68,27 @@ export async function labelsByIds(ctx: Ctx, ids: readonly number[]): Promise<Lab
   return ctx.deps.store.labels.byIds(ids);
 }
 
-/** Member hostnames of manual labels (what Fleet's label spec lists under `hosts`). */
+/** Hostnames of each label's member hosts the caller can see. */
 export async function labelHostnames(ctx: Ctx, labelIds: readonly number[]): Promise<Map<number, string[]>> {
-  authorize(ctx, 'label:read');
-  return ctx.deps.store.labels.memberHostnames(labelIds);
+  const viewer = authorize(ctx, 'label:read');
+  return ctx.deps.store.labels.memberHostnames(labelIds, hostVisibility(viewer));
+}
+
+/** A label as Fleet's label spec shows it: manual labels list `hosts`, dynamic ones do not (null). */
+export type LabelSpecView = { label: Label; hosts: string[] | null };
+
+async function specViews(ctx: Ctx, list: Label[]): Promise<LabelSpecView[]> {
+  const manual = list.filter((l) => l.labelMembershipType === 'manual').map((l) => l.id);
+  // Fleet's GetLabelSpecs lists every member, so a spec read back applies unchanged.
+  const hosts = await ctx.deps.store.labels.memberHostnames(manual, { all: true });
+  return list.map((label) => ({ label, hosts: label.labelMembershipType === 'manual' ? (hosts.get(label.id) ?? []) : null }));
+}
+
+export async function labelSpecs(ctx: Ctx): Promise<LabelSpecView[]> {
+  return specViews(ctx, await listLabels(ctx));
+}
+
+export async function labelSpec(ctx: Ctx, name: string): Promise<LabelSpecView> {
+  const [view] = await specViews(ctx, [await getLabel(ctx, name)]);
+  return view!;
 }

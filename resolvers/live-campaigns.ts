@@ -21,18 +21,21 @@ type Open = {
   watchers: number;
   /** When the campaign was last watched (its creation time before that). */
   lastWatchedAt: number;
-  totals?: { at: number; value: HostCounts };
+  /** The latest totals, shared while fresh; a promise, so callers arriving together compute once. */
+  totals?: { at: number; value: Promise<HostCounts> };
 };
 
 export type LiveCampaigns = {
   router: LiveQueryRouter;
   open(campaign: Campaign, sql: string, hostIds: number[]): void;
   isOpen(campaignId: number): boolean;
-  targets(campaignId: number): ReadonlySet<number> | undefined;
   attach(campaignId: number): Promise<void>;
   detach(campaignId: number): void;
   complete(campaignId: number): Promise<void>;
-  /** Totals of the campaign's targets, recomputed at most once a second and shared by watchers. */
+  /**
+   * Totals of an open campaign's targets, recomputed at most once a second and shared by watchers
+   * (a campaign no longer open is computed on every call).
+   */
   totals(campaignId: number, compute: () => Promise<HostCounts>): Promise<HostCounts>;
   /** Completes what the lifetime rules say is over; returns their ids. */
   sweep(): Promise<number[]>;
@@ -133,7 +136,6 @@ export function createLiveCampaigns(deps: {
     router,
     open: (campaign, sql, hostIds) => add(campaign, sql, hostIds),
     isOpen: (id) => open.has(id),
-    targets: (id) => open.get(id)?.targets,
     async attach(campaignId) {
       const o = open.get(campaignId);
       if (!o) return;
@@ -151,12 +153,17 @@ export function createLiveCampaigns(deps: {
       o.lastWatchedAt = deps.clock().getTime();
     },
     complete,
-    async totals(campaignId, compute) {
+    totals(campaignId, compute) {
       const o = open.get(campaignId);
+      if (!o) return compute();
       const now = Date.now();
-      if (o?.totals && now - o.totals.at < 1000) return o.totals.value;
-      const value = await compute();
-      if (o) o.totals = { at: now, value };
+      if (o.totals && now - o.totals.at < 1000) return o.totals.value;
+      const value = compute();
+      o.totals = { at: now, value };
+      // A failed count is not shared: the next caller tries again.
+      value.catch(() => {
+        if (o.totals?.value === value) o.totals = undefined;
+      });
       return value;
     },
     async sweep() {

@@ -82,6 +82,9 @@ export type Label = {
 
 export type JsonObject = { [key: string]: unknown };
 
+/** A JSON object: not null, not an array. */
+export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export type Team = {
   id: number;
   name: string;

@@ -86,8 +86,8 @@ export interface LabelStore {
   byName(name: string): Promise<Label | undefined>;
   byIds(ids: readonly number[]): Promise<Label[]>;
   byNames(names: readonly string[]): Promise<Label[]>;
-  /** Hostnames of each label's members, keyed by label id. */
-  memberHostnames(labelIds: readonly number[]): Promise<Map<number, string[]>>;
+  /** Hostnames of each label's members within `visibility`, sorted, keyed by label id. */
+  memberHostnames(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, string[]>>;
 }
 
 export interface TeamStore {
@@ -246,7 +246,6 @@ export interface CampaignStore {
   setStatus(id: number, status: CampaignStatus, now: Date): Promise<void>;
   /** Campaigns not complete, with their target hosts and the hosts that already answered. */
   listOpen(): Promise<{ campaign: Campaign; sql: string; hostIds: number[]; answered: number[] }[]>;
-  hostIds(campaignId: number): Promise<number[]>;
   appendResults(results: readonly CampaignResult[]): Promise<void>;
   /** Results after `afterSeq`, in order, at most `limit`. */
   results(campaignId: number, afterSeq: number, limit: number): Promise<CampaignResult[]>;
@@ -263,9 +262,12 @@ export interface ResultStore {
   read(campaignId: number, afterSeq: number, limit: number): Promise<CampaignResult[]>;
   /** The last seq appended, and whether the row cap has been reached. */
   head(campaignId: number): Promise<{ seq: number; rows: number; capped: boolean }>;
-  /** Calls `listener` after every append to the campaign, until the returned function is called. */
+  /**
+   * Calls `listener` after every append to the campaign, until the returned function is called.
+   * What a watched campaign needs stays cached until its last watcher leaves.
+   */
   watch(campaignId: number, listener: () => void): () => void;
-  /** Forgets what is cached for a campaign that is over (its results stay readable). */
+  /** Forgets what is cached for a campaign that is over, once nobody watches it (its results stay readable). */
   release(campaignId: number): void;
   /** Resolves when the store answers. */
   health(): Promise<void>;

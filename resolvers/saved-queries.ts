@@ -6,13 +6,18 @@ import { lastByName, type QuerySpecInput } from './spec-inputs.js';
 
 const ATTACH = /attach[^\w]+.*[^\w]+as[^\w]+/i;
 
+/** Fleet's check of a query's SQL (no ATTACH … AS), for saved and ad-hoc queries alike. */
+export function verifySql(sql: string): void {
+  if (ATTACH.test(sql)) throw new BadRequestError("query payload verification: invalid query's SQL");
+}
+
 function verify(s: QuerySpecInput): QuerySpec {
   const fail = (why: string) => new BadRequestError(`query payload verification: ${why}`);
   const name = s.name ?? '';
   const query = s.query ?? '';
   if (name.trim() === '') throw fail('query name cannot be empty');
   if (query.trim() === '') throw fail("query's SQL query cannot be empty");
-  if (ATTACH.test(query)) throw fail("invalid query's SQL");
+  verifySql(query);
   return {
     name,
     query,

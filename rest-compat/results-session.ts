@@ -2,7 +2,6 @@
  * Fleet's results conversation (fleet-behavior.md §5.3) over any socket that can send and close:
  * auth → select_campaign → totals/status/result/error. The socket adapters only move strings.
  */
-import { can } from '../resolvers/authz.js';
 import { campaignEvents, type CampaignEvent } from '../resolvers/campaigns.js';
 import type { Ctx, Deps } from '../resolvers/context.js';
 import { DomainError } from '../resolvers/errors.js';
@@ -55,16 +54,17 @@ export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddr
   };
 
   const streamCampaign = async (campaignId: number) => {
-    if (!can(ctx.viewer!, 'query:run_observer')) return fail('forbidden');
     stream = campaignEvents(ctx, campaignId);
     try {
       for await (const event of stream) {
         if (phase === 'closed') break;
         await socket.send(eventFrame(event));
-        if (event.kind === 'error' && event.message.startsWith('subscriber too slow')) {
-          phase = 'closed';
-          socket.close();
-        }
+        if (event.kind === 'error' && event.fatal) break;
+      }
+      // The conversation lasts as long as the events do.
+      if (phase !== 'closed') {
+        phase = 'closed';
+        socket.close();
       }
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

@@ -1,6 +1,7 @@
 /** Domain values → Fleet's JSON (snake_case, Fleet's omitempty rules). */
 import type { AppConfigView } from '../resolvers/app-config.js';
-import type { EnrollSecret, Label, SavedQuery, ScheduledQuery, User } from '../resolvers/model.js';
+import type { LabelSpecView } from '../resolvers/labels.js';
+import type { EnrollSecret, SavedQuery, ScheduledQuery, User } from '../resolvers/model.js';
 import type { PackDetails } from '../resolvers/packs.js';
 
 /** Fleet's RFC 3339 times: whole seconds, and Go's zero time for a time never set. */
@@ -61,8 +62,7 @@ export const packSpecJson = ({ pack, queries, labelNames, teamNames }: PackDetai
   ...(queries.length > 0 ? { queries: queries.map(scheduledJson) } : {}),
 });
 
-/** Manual labels always list `hosts` (possibly empty) so a spec read back applies unchanged. */
-export const labelSpecJson = (l: Label, hosts: string[] | undefined) => ({
+export const labelSpecJson = ({ label: l, hosts }: LabelSpecView) => ({
   id: l.id,
   name: l.name,
   description: l.description,
@@ -70,7 +70,7 @@ export const labelSpecJson = (l: Label, hosts: string[] | undefined) => ({
   ...omitEmpty({ platform: l.platform }),
   ...(l.labelType === 'builtin' ? { label_type: 'builtin' } : {}),
   label_membership_type: l.labelMembershipType,
-  ...(l.labelMembershipType === 'manual' ? { hosts: hosts ?? [] } : {}),
+  ...(hosts !== null ? { hosts } : {}),
 });
 
 export const enrollSecretJson = (s: EnrollSecret) => ({

@@ -13,6 +13,7 @@ import {
 } from '../resolvers/model.js';
 import { builder, toId } from './builder.js';
 import { LabelRef } from './label.js';
+import { present } from './loaded.js';
 import { PackRef } from './pack.js';
 import { PolicyRef } from './policy.js';
 import { TeamRef } from './team.js';
@@ -155,13 +156,6 @@ HostRef.implement({
     mdm: t.field({ type: MdmRef, nullable: true, resolve: async (h, _, { loaders }) => (await loaders.hostInventory.load(h.id)).mdm }),
   }),
 });
-
-/** Loaded values minus the missing ones; a loader error is raised rather than hidden. */
-export function present<T>(xs: (T | undefined | Error)[]): T[] {
-  const err = xs.find((x): x is Error => x instanceof Error);
-  if (err) throw err;
-  return xs.filter((x): x is T => x !== undefined);
-}
 
 builder.queryFields((t) => ({
   hosts: t.connection({

@@ -16,7 +16,7 @@ export const LabelRef = builder.objectRef<Label>('Label').implement({
     labelType: t.field({ type: LabelTypeEnum, resolve: (l) => l.labelType }),
     labelMembershipType: t.field({ type: LabelMembershipTypeEnum, resolve: (l) => l.labelMembershipType }),
     hostnames: t.stringList({
-      description: 'Hostnames of the member hosts.',
+      description: 'Hostnames of the member hosts the caller can see.',
       resolve: (l, _, { loaders }) => loaders.labelHostnames.load(l.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -3,6 +3,7 @@ import * as packs from '../resolvers/packs.js';
 import { ApplyResultRef } from './apply-result.js';
 import { builder } from './builder.js';
 import { LabelRef } from './label.js';
+import { present } from './loaded.js';
 import { SavedQueryRef } from './saved-query.js';
 import { TeamRef } from './team.js';
 
@@ -25,8 +26,6 @@ const ScheduledQueryRef = builder.objectRef<ScheduledQuery>('ScheduledQuery').im
   }),
 });
 
-const present = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
-
 export const PackRef = builder.objectRef<Pack>('Pack').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -40,22 +39,16 @@ export const PackRef = builder.objectRef<Pack>('Pack').implement({
     }),
     targetLabels: t.field({
       type: [LabelRef],
-      resolve: async (p, _, { loaders }) => present(await loaders.label.loadMany(p.labelIds).then(okOnly)),
+      resolve: async (p, _, { loaders }) => present(await loaders.label.loadMany(p.labelIds)),
     }),
     targetTeams: t.field({
       type: [TeamRef],
-      resolve: async (p, _, { loaders }) => present(await loaders.team.loadMany(p.teamIds).then(okOnly)),
+      resolve: async (p, _, { loaders }) => present(await loaders.team.loadMany(p.teamIds)),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
-
-function okOnly<T>(xs: (T | Error)[]): T[] {
-  const err = xs.find((x): x is Error => x instanceof Error);
-  if (err) throw err;
-  return xs as T[];
-}
 
 const PackSpecQueryInput = builder.inputType('PackSpecQueryInput', {
   fields: (t) => ({

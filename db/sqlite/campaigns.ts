@@ -63,14 +63,6 @@ export function createCampaignStore(db: SqliteDb): CampaignStore {
           .map((r) => r.id),
       }));
     },
-    async hostIds(campaignId) {
-      return db
-        .select({ id: t.campaignHosts.hostId })
-        .from(t.campaignHosts)
-        .where(eq(t.campaignHosts.campaignId, campaignId))
-        .all()
-        .map((r) => r.id);
-    },
     async appendResults(results) {
       if (results.length === 0) return;
       const stmt = db

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type {
   EnrollSecretStore,
   LabelStore,
@@ -8,7 +8,8 @@ import type {
   TeamStore,
 } from '../../resolvers/ports.js';
 import type { Pack } from '../../resolvers/model.js';
-import type { SqliteDb } from './db.js';
+import { inList, type SqliteDb } from './db.js';
+import { visibilityCond } from './hosts.js';
 import { toEnrollSecret, toLabel, toPolicy, toSavedQuery, toTeam } from './rows.js';
 import * as t from './schema.js';
 
@@ -26,7 +27,7 @@ export function createCatalogStores(db: SqliteDb): {
       .select()
       .from(t.packTargets)
       .where(
-        inArray(
+        inList(
           t.packTargets.packId,
           rows.map((r) => r.id),
         ),
@@ -55,7 +56,7 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.savedQueries)
-          .where(inArray(t.savedQueries.id, [...ids]))
+          .where(inList(t.savedQueries.id, ids))
           .all()
           .map(toSavedQuery);
       },
@@ -64,7 +65,7 @@ export function createCatalogStores(db: SqliteDb): {
         const rows = db
           .select({ name: t.savedQueries.name })
           .from(t.savedQueries)
-          .where(inArray(t.savedQueries.name, [...names]))
+          .where(inList(t.savedQueries.name, names))
           .all();
         return new Set(rows.map((r) => r.name));
       },
@@ -82,7 +83,7 @@ export function createCatalogStores(db: SqliteDb): {
           .select({ sq: t.packQueries, queryName: t.savedQueries.name })
           .from(t.packQueries)
           .innerJoin(t.savedQueries, eq(t.savedQueries.id, t.packQueries.queryId))
-          .where(inArray(t.packQueries.packId, [...packIds]))
+          .where(inList(t.packQueries.packId, packIds))
           .orderBy(t.packQueries.id)
           .all()
           .map(({ sq, queryName }) => ({ ...sq, queryName }));
@@ -101,7 +102,7 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.labels)
-          .where(inArray(t.labels.id, [...ids]))
+          .where(inList(t.labels.id, ids))
           .all()
           .map(toLabel);
       },
@@ -110,18 +111,18 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.labels)
-          .where(inArray(t.labels.name, [...names]))
+          .where(inList(t.labels.name, names))
           .all()
           .map(toLabel);
       },
-      async memberHostnames(labelIds) {
+      async memberHostnames(labelIds, visibility) {
         const out = new Map<number, string[]>(labelIds.map((id) => [id, []]));
         if (labelIds.length === 0) return out;
         const rows = db
           .select({ labelId: t.labelMembership.labelId, hostname: t.hosts.hostname })
           .from(t.labelMembership)
           .innerJoin(t.hosts, eq(t.hosts.id, t.labelMembership.hostId))
-          .where(inArray(t.labelMembership.labelId, [...labelIds]))
+          .where(and(inList(t.labelMembership.labelId, labelIds), visibilityCond(visibility)))
           .orderBy(t.hosts.hostname)
           .all();
         for (const r of rows) out.get(r.labelId)?.push(r.hostname);
@@ -141,7 +142,7 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.teams)
-          .where(inArray(t.teams.id, [...ids]))
+          .where(inList(t.teams.id, ids))
           .all()
           .map(toTeam);
       },
@@ -150,7 +151,7 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.teams)
-          .where(inArray(t.teams.name, [...names]))
+          .where(inList(t.teams.name, names))
           .all()
           .map(toTeam);
       },
@@ -178,7 +179,7 @@ export function createCatalogStores(db: SqliteDb): {
         return db
           .select()
           .from(t.enrollSecrets)
-          .where(inArray(t.enrollSecrets.secret, [...secrets]))
+          .where(inList(t.enrollSecrets.secret, secrets))
           .all()
           .map(toEnrollSecret);
       },

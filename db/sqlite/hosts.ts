@@ -1,11 +1,9 @@
-import { and, desc, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, asc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
+import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
-import type { SqliteDb } from './db.js';
+import { inList, notInList, type SqliteDb } from './db.js';
 import * as t from './schema.js';
-
-const MIA_MS = 30 * 24 * 3600 * 1000;
-const NEW_MS = 24 * 3600 * 1000;
 
 const toHost = (r: typeof t.hosts.$inferSelect): Host => {
   const { nodeKeyHash: _, ...rest } = r;
@@ -16,12 +14,12 @@ const emptyInventory = (): HostInventory => ({ users: null, software: null, batt
 
 /* Status arithmetic in SQL mirrors resolvers/host-status.ts (Fleet's formula, in milliseconds). */
 const seen = sql`coalesce(${t.hosts.seenTime}, ${t.hosts.createdAt})`;
-const onlineUntil = sql`(${seen} + (min(${t.hosts.distributedInterval}, ${t.hosts.configTlsRefresh}) + 60) * 1000)`;
+const onlineUntil = sql`(${seen} + (min(${t.hosts.distributedInterval}, ${t.hosts.configTlsRefresh}) + ${ONLINE_BUFFER_SECONDS}) * 1000)`;
 
-function visibilityCond(v: HostVisibility): SQL | undefined {
+export function visibilityCond(v: HostVisibility): SQL | undefined {
   if (v.all) return undefined;
   if (v.teamIds.length === 0) return sql`0`;
-  return inArray(t.hosts.teamId, v.teamIds);
+  return inList(t.hosts.teamId, v.teamIds);
 }
 
 function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
@@ -46,7 +44,7 @@ function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
   if (f.labelId !== undefined) {
     conds.push(sql`${t.hosts.id} IN (SELECT host_id FROM label_membership WHERE label_id = ${f.labelId})`);
   }
-  if (f.excludeIds && f.excludeIds.length > 0) conds.push(sql`${t.hosts.id} NOT IN ${f.excludeIds}`);
+  if (f.excludeIds && f.excludeIds.length > 0) conds.push(notInList(t.hosts.id, f.excludeIds));
   if (f.targets) conds.push(targetsCond(db, f.targets));
   if (f.campaignId !== undefined) {
     conds.push(sql`${t.hosts.id} IN (SELECT host_id FROM campaign_hosts WHERE campaign_id = ${f.campaignId})`);
@@ -60,12 +58,12 @@ function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
  * (each group only when given; team 0 means "no team"). Selecting "All Hosts" selects every host.
  */
 function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: number[]; teamIds: number[] }): SQL {
-  const byId = targets.hostIds.length > 0 ? inArray(t.hosts.id, targets.hostIds) : sql`0`;
+  const byId = targets.hostIds.length > 0 ? inList(t.hosts.id, targets.hostIds) : sql`0`;
   if (targets.labelIds.length === 0 && targets.teamIds.length === 0) return byId;
-  const labels = targets.labelIds.length === 0 ? [] : db.select().from(t.labels).where(inArray(t.labels.id, targets.labelIds)).all();
+  const labels = targets.labelIds.length === 0 ? [] : db.select().from(t.labels).where(inList(t.labels.id, targets.labelIds)).all();
   if (labels.some((l) => l.labelType === 'builtin' && l.name === 'All Hosts')) return sql`1`;
   const member = (ids: number[]) =>
-    ids.length === 0 ? sql`1` : sql`${t.hosts.id} IN (SELECT host_id FROM label_membership WHERE label_id IN ${ids})`;
+    ids.length === 0 ? sql`1` : sql`${t.hosts.id} IN (SELECT host_id FROM label_membership WHERE ${inList(sql`label_id`, ids)})`;
   const builtin = member(labels.filter((l) => l.labelType === 'builtin').map((l) => l.id));
   const custom = member(labels.filter((l) => l.labelType !== 'builtin').map((l) => l.id));
   const unknownLabelsOnly = targets.labelIds.length > 0 && labels.length === 0;
@@ -73,14 +71,14 @@ function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: numbe
   const team =
     targets.teamIds.length === 0
       ? sql`1`
-      : or(teamIds.length > 0 ? inArray(t.hosts.teamId, teamIds) : sql`0`, targets.teamIds.includes(0) ? sql`${t.hosts.teamId} IS NULL` : sql`0`)!;
+      : or(teamIds.length > 0 ? inList(t.hosts.teamId, teamIds) : sql`0`, targets.teamIds.includes(0) ? sql`${t.hosts.teamId} IS NULL` : sql`0`)!;
   const group = unknownLabelsOnly ? sql`0` : and(builtin, custom, team)!;
   return or(byId, group)!;
 }
 
 export function createHostStore(db: SqliteDb): HostStore {
   const byIds = (ids: readonly number[]) =>
-    ids.length === 0 ? [] : db.select().from(t.hosts).where(inArray(t.hosts.id, [...ids])).all().map(toHost);
+    ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
 
   return {
     async enroll(input, now) {
@@ -122,7 +120,7 @@ export function createHostStore(db: SqliteDb): HostStore {
     },
     async byHostnames(hostnames) {
       if (hostnames.length === 0) return [];
-      return db.select().from(t.hosts).where(inArray(t.hosts.hostname, [...hostnames])).all().map(toHost);
+      return db.select().from(t.hosts).where(inList(t.hosts.hostname, hostnames)).all().map(toHost);
     },
     async apply(hostId, w, now) {
       db.transaction(() => {
@@ -142,12 +140,12 @@ export function createHostStore(db: SqliteDb): HostStore {
         const nonMembers = [...w.labelResults].filter(([, m]) => m !== true).map(([id]) => id);
         if (nonMembers.length > 0) {
           db.delete(t.labelMembership)
-            .where(and(eq(t.labelMembership.hostId, hostId), inArray(t.labelMembership.labelId, nonMembers)))
+            .where(and(eq(t.labelMembership.hostId, hostId), inList(t.labelMembership.labelId, nonMembers)))
             .run();
         }
         if (members.length > 0) {
           db.run(sql`INSERT OR IGNORE INTO label_membership (label_id, host_id)
-            SELECT id, ${hostId} FROM labels WHERE id IN ${members}`);
+            SELECT id, ${hostId} FROM labels WHERE ${inList(sql`id`, members)}`);
         }
         for (const [policyId, passes] of w.policyResults) {
           db.run(sql`INSERT INTO policy_membership (policy_id, host_id, passes, updated_at)
@@ -155,6 +153,11 @@ export function createHostStore(db: SqliteDb): HostStore {
             ON CONFLICT (policy_id, host_id) DO UPDATE SET passes = excluded.passes, updated_at = excluded.updated_at`);
         }
         if (w.deviceTokenHash) {
+          // A token belongs to one host: the newest reporter takes it (a cloned or re-imaged
+          // device), so the unique token_hash never fails the upsert.
+          db.delete(t.hostDeviceAuth)
+            .where(and(eq(t.hostDeviceAuth.tokenHash, w.deviceTokenHash), ne(t.hostDeviceAuth.hostId, hostId)))
+            .run();
           db.insert(t.hostDeviceAuth)
             .values({ hostId, tokenHash: w.deviceTokenHash, updatedAt: now })
             .onConflictDoUpdate({ target: t.hostDeviceAuth.hostId, set: { tokenHash: w.deviceTokenHash, updatedAt: now } })
@@ -179,7 +182,7 @@ export function createHostStore(db: SqliteDb): HostStore {
     async inventory(hostIds) {
       const out = new Map(hostIds.map((id) => [id, emptyInventory()]));
       if (hostIds.length === 0) return out;
-      for (const r of db.select().from(t.hostInventory).where(inArray(t.hostInventory.hostId, [...hostIds])).all()) {
+      for (const r of db.select().from(t.hostInventory).where(inList(t.hostInventory.hostId, hostIds)).all()) {
         const { hostId, ...inv } = r;
         const stored = inv as HostInventory;
         // JSON keeps dates as strings; the model speaks Date.
@@ -194,7 +197,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       const rows = db
         .select()
         .from(t.labelMembership)
-        .where(inArray(t.labelMembership.hostId, [...hostIds]))
+        .where(inList(t.labelMembership.hostId, hostIds))
         .orderBy(t.labelMembership.labelId)
         .all();
       for (const r of rows) out.get(r.hostId)?.push(r.labelId);
@@ -203,7 +206,7 @@ export function createHostStore(db: SqliteDb): HostStore {
     async policyResults(hostIds) {
       const out = new Map(hostIds.map((id) => [id, new Map<number, boolean | null>()]));
       if (hostIds.length === 0) return out;
-      for (const r of db.select().from(t.policyMembership).where(inArray(t.policyMembership.hostId, [...hostIds])).all()) {
+      for (const r of db.select().from(t.policyMembership).where(inList(t.policyMembership.hostId, hostIds)).all()) {
         out.get(r.hostId)?.set(r.policyId, r.passes);
       }
       return out;
@@ -217,7 +220,7 @@ export function createHostStore(db: SqliteDb): HostStore {
           ON (pt.type = 'host' AND pt.target_id = h.id)
           OR (pt.type = 'team' AND pt.target_id = h.team_id)
           OR (pt.type = 'label' AND pt.target_id IN (SELECT label_id FROM label_membership WHERE host_id = h.id))
-        WHERE h.id IN ${ids}
+        WHERE ${inList(sql`h.id`, ids)}
         GROUP BY h.id, pt.pack_id ORDER BY pt.pack_id`);
       for (const r of rows) out.get(r.host_id)?.push(r.pack_id);
       return out;
@@ -229,7 +232,7 @@ export function createHostStore(db: SqliteDb): HostStore {
         .select({ labelId: t.labelMembership.labelId, hostId: t.labelMembership.hostId })
         .from(t.labelMembership)
         .innerJoin(t.hosts, eq(t.hosts.id, t.labelMembership.hostId))
-        .where(and(inArray(t.labelMembership.labelId, [...labelIds]), visibilityCond(visibility)))
+        .where(and(inList(t.labelMembership.labelId, labelIds), visibilityCond(visibility)))
         .orderBy(t.labelMembership.hostId)
         .all();
       for (const r of rows) out.get(r.labelId)?.push(r.hostId);

@@ -68,23 +68,12 @@ export const specRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/spec/labels',
-    handle: async ({ ctx }) => {
-      const all = await labels.listLabels(ctx);
-      const hosts = await labels.labelHostnames(
-        ctx,
-        all.filter((l) => l.labelMembershipType === 'manual').map((l) => l.id),
-      );
-      return { body: { specs: all.map((l) => labelSpecJson(l, hosts.get(l.id))) } };
-    },
+    handle: async ({ ctx }) => ({ body: { specs: (await labels.labelSpecs(ctx)).map(labelSpecJson) } }),
   }),
   route({
     method: 'GET',
     path: '/spec/labels/:name',
-    handle: async ({ ctx, params }) => {
-      const label = await labels.getLabel(ctx, params.name ?? '');
-      const hosts = await labels.labelHostnames(ctx, label.labelMembershipType === 'manual' ? [label.id] : []);
-      return { body: { specs: labelSpecJson(label, hosts.get(label.id)) } };
-    },
+    handle: async ({ ctx, params }) => ({ body: { specs: labelSpecJson(await labels.labelSpec(ctx, params.name ?? '')) } }),
   }),
   route({
     method: 'POST',

@@ -196,6 +196,28 @@ describe('device token authentication', () => {
     expect((await rest('GET', `/api/v1/fleet/device/${host.token}`)).status).toBe(200);
   });
 
+  it('should give a token two hosts report to the newest reporter, answering both writes 200', async () => {
+    const first = await enrollDevice(t, 'clone-a', linuxDetails('clone-a.local'));
+    const second = await enrollDevice(t, 'clone-b', linuxDetails('clone-b.local'));
+    const report = async (host: Device) => {
+      const r = await distributedWrite(t.url, host.nodeKey, {
+        queries: { [detail('orbit_info')]: [{ version: '1.0', device_auth_token: 'cloned-token' }] },
+        statuses: { [detail('orbit_info')]: 0 },
+      });
+      return { status: r.status, body: r.body };
+    };
+    const owner = async () => {
+      const r = await rest('GET', '/api/v1/fleet/device/cloned-token');
+      return { status: r.status, id: r.body.host.id };
+    };
+    expect(await report(first)).toEqual({ status: 200, body: {} });
+    expect(await report(second)).toEqual({ status: 200, body: {} });
+    expect(await owner()).toEqual({ status: 200, id: second.hostId });
+    expect(errorOf(await rest('GET', `/api/v1/fleet/device/${first.token}`))).toEqual(AUTH_REQUIRED);
+    expect(await report(first)).toEqual({ status: 200, body: {} });
+    expect(await owner()).toEqual({ status: 200, id: first.hostId });
+  });
+
   it('should answer HEAD /api/fleet/device/ping with 200 and no body, without any token', async () => {
     const res = await fetch(`${t.url}/api/fleet/device/ping`, { method: 'HEAD' });
     expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: '' });

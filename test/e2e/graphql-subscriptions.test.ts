@@ -3,6 +3,7 @@
  * campaign(id) and the campaignEvents subscription over graphql-ws and SSE. Hosts are real
  * enrolled agents speaking osquery's remote API over HTTP; nothing is mocked.
  */
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { checkIn, detail, distributedRead, distributedWrite, enroll, flagRows, hostDetails, type Rows } from '../helpers/agents.js';
@@ -186,6 +187,29 @@ describe('graphql-ws authentication', () => {
     expect(codeOf(await gql('query ($id: ID!) { campaign(id: $id) { id } }', { id }, admin))).toBe('FORBIDDEN');
     expect((await gql('query ($id: ID!) { campaign(id: $id) { id } }', { id }, maintainer)).data.campaign.id).toBe(id);
     await client.dispose();
+  });
+
+  it('should answer FORBIDDEN to a user who may not run queries, for any campaign id, even their own', async () => {
+    const gitops = await userToken(t, 'gitops@example.com', { global_role: 'gitops' });
+    for (const id of [await run(t, admin, [hosts[0]!]), '987655']) {
+      const s = watchOverWs(t.url, gitops, id);
+      await s.closed();
+      expect(wsErrorsOf(s)?.map((e) => e.extensions?.code), id).toEqual(['FORBIDDEN']);
+      await s.dispose();
+    }
+    // A maintainer's campaign, after the maintainer was made gitops.
+    const demoted = await userToken(t, 'demoted@example.com', { global_role: 'maintainer' });
+    const own = await run(t, demoted, [hosts[0]!]);
+    const db = new Database(t.dbPath);
+    try {
+      db.prepare("UPDATE users SET global_role = 'gitops' WHERE email = ?").run('demoted@example.com');
+    } finally {
+      db.close();
+    }
+    const s = watchOverWs(t.url, demoted, own);
+    await s.closed();
+    expect(wsErrorsOf(s)?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    await s.dispose();
   });
 
   it('should answer NOT_FOUND for an unknown campaign', async () => {

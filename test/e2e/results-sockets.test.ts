@@ -48,6 +48,7 @@ let stale: LiveHost;
 /** Never targeted by any campaign. */
 let outsider: LiveHost;
 let maintainerToken: string;
+let gitopsToken: string;
 
 const auth = (token: string) => ({ type: 'auth', data: { token } });
 const select = (campaignId: number) => ({ type: 'select_campaign', data: { campaign_id: campaignId } });
@@ -98,6 +99,7 @@ beforeAll(async () => {
   stale = await enrollOfflineHost(t, clock, 'stale.local');
   outsider = await enrollHost(t, 'outsider.local');
   maintainerToken = await userToken(t, 'maint@example.com', { global_role: 'maintainer' });
+  gitopsToken = await userToken(t, 'gitops@example.com', { global_role: 'gitops' });
 });
 
 afterEach(closeAllSockets);
@@ -141,6 +143,14 @@ describe.each(TRANSPORTS.map((tr) => [transportName(tr), tr] as const))('%s', (_
       client.send(message(campaignId));
       await client.inbox.closed();
       expect(client.inbox.received).toEqual([error(expected)]);
+    });
+
+    it('should answer "forbidden" to a user who may not run queries, before looking the campaign up', async () => {
+      for (const campaignId of [await runCampaign(t, [h1.id]), 999999]) {
+        const client = await watch(transport, campaignId, gitopsToken);
+        await client.inbox.closed();
+        expect(client.inbox.received).toEqual([error('forbidden')]);
+      }
     });
 
     it("should answer \"forbidden\" for another user's campaign, even to a maintainer (#61)", async () => {

@@ -62,7 +62,8 @@ async function agent(name: string, secret: string, platform: string, ip: string,
 }
 
 beforeAll(async () => {
-  t = await startApp({}, { clock: clock.now });
+  // Sessions must outlive the 30 days the missing-in-action test moves the clock.
+  t = await startApp({ sessionDuration: 60 * 24 * 3600 }, { clock: clock.now });
   rest = restClient(t.url);
   const gql = gqlClient(t.url);
   const ok = async (path: string, body: unknown) => {
@@ -206,6 +207,12 @@ describe('POST /targets/count', () => {
     expect(r.status).toBe(401);
   });
 
+  it('should count a selection of 40,000 host ids, more than SQLite binds in one statement', async () => {
+    const unknown = Array.from({ length: 40_000 - 2 }, (_, i) => 1_000_000 + i);
+    const r = await count({ hosts: [host.h1!, ...unknown, host.h2!] });
+    expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { targets_count: 2, targets_online: 1, targets_offline: 1 } });
+  });
+
   it('should answer 400 for ids that are not integers', async () => {
     const r = await count({ hosts: ['one' as unknown as number] });
     expect(errorOf(r)).toEqual({ status: 400, message: 'Bad request', errors: [{ name: 'base', reason: 'json decoder error' }] });
@@ -233,6 +240,13 @@ describe('POST /hosts/search', () => {
 
     const withoutH1 = (await search('host', t.adminToken, { excluded_host_ids: [host.h1] })).map((h) => h.hostname);
     expect(withoutH1).toEqual(['host3.local', 'host2.local']);
+  });
+
+  it('should leave out 40,000 excluded ids, more than SQLite binds in one statement', async () => {
+    const excluded = [...Array.from({ length: 40_000 - BULK }, (_, i) => 1_000_000 + i), ...bulkIds];
+    const r = await rest('POST', '/api/v1/fleet/hosts/search', { token: t.adminToken, body: { query: '', excluded_host_ids: excluded } });
+    expect(r.status).toBe(200);
+    expect((r.body.hosts as HostJson[]).map((h) => h.hostname)).toEqual(['host3.local', 'host2.local', 'host1.local']);
   });
 
   it('should answer an empty list when nothing matches, taking % and _ literally', async () => {
@@ -352,6 +366,29 @@ describe('manual labels over enrolled hosts', () => {
       body: { specs: [{ name: 'vip', label_membership_type: 'manual', hosts: [] }] },
     });
     expect(await counts({ labels: [vipId] })).toEqual(ZERO);
+  });
+});
+
+describe('label members over GraphQL', () => {
+  type LabelMembers = { name: string; hostnames: string[]; hosts: { hostname: string }[] };
+  const members = async (token: string) => {
+    const r = await gqlClient(t.url)('{ labels { name hostnames hosts { hostname } } }', {}, token);
+    expect(r.errors).toBeUndefined();
+    return Object.fromEntries(
+      (r.data.labels as LabelMembers[]).map((l) => [l.name, { hostnames: l.hostnames, hosts: l.hosts.map((h) => h.hostname) }]),
+    );
+  };
+
+  it("should show a team member only their team's members, in hostnames as in hosts", async () => {
+    const alpha = await members(tokens.alphaMaintainer!);
+    expect(alpha.web).toEqual({ hostnames: ['host1.local'], hosts: ['host1.local'] });
+    expect(alpha['All Hosts']).toEqual({ hostnames: ['host1.local'], hosts: ['host1.local'] });
+    expect((await members(t.adminToken)).web).toEqual({ hostnames: ['host1.local', 'host3.local'], hosts: ['host1.local', 'host3.local'] });
+  });
+
+  it('should show a team observer no members, of other teams or its own', async () => {
+    const observed = await members(tokens.alphaObserver!);
+    expect(Object.values(observed).flatMap((l) => [...l.hostnames, ...l.hosts])).toEqual([]);
   });
 });
 

@@ -1,6 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthRequiredError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../../resolvers/errors.js';
-import { applyLabelSpecs, getLabel, labelHostnames, labelsByIds, listLabels, prepareLabelSpecs } from '../../resolvers/labels.js';
+import {
+  applyLabelSpecs,
+  getLabel,
+  labelHostnames,
+  labelSpec,
+  labelSpecs,
+  labelsByIds,
+  listLabels,
+  prepareLabelSpecs,
+} from '../../resolvers/labels.js';
 import { makeEnv, NOW, rejection, type Env } from './helpers.js';
 
 const BUILTINS = ['All Hosts', 'macOS', 'Ubuntu Linux', 'CentOS Linux', 'MS Windows', 'Red Hat Linux', 'All Linux'];
@@ -202,5 +211,50 @@ describe('labelHostnames', () => {
 
   it('is forbidden to a global gitops user', async () => {
     await expect(labelHostnames(await env.as('gitops'), [])).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it("lists only the member hosts of the caller's teams", async () => {
+    const a = await env.team('Team A');
+    const b = await env.team('Team B');
+    await env.host('a-1', a);
+    await env.host('b-1', b);
+    await env.host('none-1');
+    await applyLabelSpecs(env.admin, [{ name: 'm', labelMembershipType: 'manual', hosts: ['a-1', 'b-1', 'none-1'] }]);
+    const { id } = await getLabel(env.admin, 'm');
+    expect((await labelHostnames(await env.asTeam('Team A', 'maintainer'), [id])).get(id)).toEqual(['a-1']);
+    expect((await labelHostnames(await env.asTeam('Team A', 'observer'), [id])).get(id)).toEqual([]);
+    expect((await labelHostnames(env.admin, [id])).get(id)).toEqual(['a-1', 'b-1', 'none-1']);
+  });
+});
+
+describe('labelSpecs and labelSpec', () => {
+  it('list the member hostnames of manual labels and no host list for dynamic ones', async () => {
+    await env.host('web-1');
+    await applyLabelSpecs(env.admin, [
+      { name: 'dyn', query: 'SELECT 1;' },
+      { name: 'man', labelMembershipType: 'manual', hosts: ['web-1'] },
+      { name: 'empty', labelMembershipType: 'manual', hosts: [] },
+    ]);
+    const views = await labelSpecs(env.admin);
+    expect(views.map((v) => [v.label.name, v.hosts])).toEqual([
+      ...BUILTINS.map((name) => [name, null]),
+      ['dyn', null],
+      ['man', ['web-1']],
+      ['empty', []],
+    ]);
+    expect(await labelSpec(env.admin, 'man')).toEqual({ label: await getLabel(env.admin, 'man'), hosts: ['web-1'] });
+    expect((await labelSpec(env.admin, 'dyn')).hosts).toBeNull();
+  });
+
+  it("list every member, as Fleet's spec does, for a team member too", async () => {
+    const b = await env.team('Team B');
+    await env.host('b-1', b);
+    await applyLabelSpecs(env.admin, [{ name: 'man', labelMembershipType: 'manual', hosts: ['b-1'] }]);
+    expect((await labelSpec(await env.asTeam('Team A', 'observer'), 'man')).hosts).toEqual(['b-1']);
+  });
+
+  it('answer NotFoundError for an unknown name and are forbidden to a global gitops user', async () => {
+    await rejection(labelSpec(env.admin, 'nope'), NotFoundError);
+    await expect(labelSpecs(await env.as('gitops'))).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
