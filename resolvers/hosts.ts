@@ -180,13 +180,11 @@ export async function searchTargets(ctx: Ctx, query: string, selected: HostTarge
     labels.map((l) => l.id),
     visibility,
   );
-  const teamCounts = await Promise.all(
-    teams.map(async (t) => (await store.hosts.count({ visibility, teamId: t.id, now: ctx.deps.clock() })).total),
-  );
+  const teamCounts = await store.hosts.countByTeam({ visibility, now: ctx.deps.clock() });
   return {
     hosts,
     labels: labels.map((l) => ({ ...l, count: members.get(l.id)?.length ?? 0 })),
-    teams: teams.map((t, i) => ({ ...t, count: teamCounts[i] ?? 0 })),
+    teams: teams.map((t) => ({ ...t, count: teamCounts.get(t.id) ?? 0 })),
     counts,
   };
 }

@@ -105,6 +105,8 @@ export interface PolicyStore {
 export interface EnrollSecretStore {
   /** `teamId` null lists the global secrets. */
   list(teamId: number | null): Promise<EnrollSecret[]>;
+  /** Secrets of several teams at once. */
+  listByTeams(teamIds: readonly number[]): Promise<EnrollSecret[]>;
   bySecrets(secrets: readonly string[]): Promise<EnrollSecret[]>;
 }
 
@@ -191,6 +193,8 @@ export interface HostStore {
   memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
   list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<Host[]>;
   count(filter: HostFilter): Promise<HostCounts>;
+  /** Hosts per team among those the filter selects, keyed by team id. */
+  countByTeam(filter: HostFilter): Promise<Map<number, number>>;
 }
 
 /**

@@ -72,7 +72,10 @@ export async function teamsByIds(ctx: Ctx, ids: readonly number[]): Promise<Team
   return (await ctx.deps.store.teams.byIds(ids)).filter((t) => can(viewer, 'team:read', t.id));
 }
 
-export async function teamSecrets(ctx: Ctx, teamId: number): Promise<EnrollSecret[]> {
-  authorize(ctx, 'team_secret:read', teamId);
-  return ctx.deps.store.enrollSecrets.list(teamId);
+/** Enroll secrets of several teams (for dataloaders); each team needs its own permission. */
+export async function teamSecrets(ctx: Ctx, teamIds: readonly number[]): Promise<Map<number, EnrollSecret[]>> {
+  for (const id of teamIds) authorize(ctx, 'team_secret:read', id);
+  const out = new Map(teamIds.map((id) => [id, [] as EnrollSecret[]]));
+  for (const s of await ctx.deps.store.enrollSecrets.listByTeams(teamIds)) out.get(s.teamId!)?.push(s);
+  return out;
 }

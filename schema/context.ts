@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { Ctx } from '../resolvers/context.js';
 import { labelHostnames, labelsByIds } from '../resolvers/labels.js';
-import type { Label, SavedQuery, ScheduledQuery, Team } from '../resolvers/model.js';
+import type { EnrollSecret, Label, SavedQuery, ScheduledQuery, Team } from '../resolvers/model.js';
 import { scheduledQueriesOf } from '../resolvers/packs.js';
 import { savedQueriesByIds } from '../resolvers/saved-queries.js';
-import { teamsByIds } from '../resolvers/teams.js';
+import { teamSecrets, teamsByIds } from '../resolvers/teams.js';
 import {
   hostInventories,
   hostLabelIds,
@@ -28,6 +28,10 @@ export function createLoaders(ctx: Ctx) {
     savedQuery: new DataLoader<number, SavedQuery | undefined>(async (ids) => byId(ids, await savedQueriesByIds(ctx, ids))),
     label: new DataLoader<number, Label | undefined>(async (ids) => byId(ids, await labelsByIds(ctx, ids))),
     team: new DataLoader<number, Team | undefined>(async (ids) => byId(ids, await teamsByIds(ctx, ids))),
+    teamSecrets: new DataLoader<number, EnrollSecret[]>(async (teamIds) => {
+      const map = await teamSecrets(ctx, teamIds);
+      return teamIds.map((id) => map.get(id) ?? []);
+    }),
     scheduledQueries: new DataLoader<number, ScheduledQuery[]>(async (packIds) => {
       const rows = await scheduledQueriesOf(ctx, packIds);
       return packIds.map((id) => rows.filter((r) => r.packId === id));

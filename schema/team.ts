@@ -31,7 +31,7 @@ TeamRef.implement({
     }),
     enrollSecrets: t.field({
       type: [EnrollSecretRef],
-      resolve: (team, _, { domain }) => teams.teamSecrets(domain, team.id),
+      resolve: (team, _, { loaders }) => loaders.teamSecrets.load(team.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),

@@ -174,6 +174,16 @@ export function createCatalogStores(db: SqliteDb): {
           .all()
           .map(toEnrollSecret);
       },
+      async listByTeams(teamIds) {
+        if (teamIds.length === 0) return [];
+        return db
+          .select()
+          .from(t.enrollSecrets)
+          .where(inList(t.enrollSecrets.teamId, teamIds))
+          .orderBy(t.enrollSecrets.createdAt, t.enrollSecrets.secret)
+          .all()
+          .map(toEnrollSecret);
+      },
       async bySecrets(secrets) {
         if (secrets.length === 0) return [];
         return db

@@ -263,5 +263,14 @@ export function createHostStore(db: SqliteDb): HostStore {
         .get()!;
       return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
     },
+    async countByTeam(filter) {
+      const rows = db
+        .select({ teamId: t.hosts.teamId, n: sql<number>`count(*)` })
+        .from(t.hosts)
+        .where(and(filterConds(db, filter), sql`${t.hosts.teamId} IS NOT NULL`))
+        .groupBy(t.hosts.teamId)
+        .all();
+      return new Map(rows.map((r) => [r.teamId!, r.n]));
+    },
   };
 }

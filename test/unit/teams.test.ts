@@ -19,6 +19,9 @@ import {
 } from '../../resolvers/teams.js';
 import { makeEnv, NOW, rejection, type Env } from './helpers.js';
 
+/** One team's secrets through the batched resolver. */
+const secretsOf = async (ctx: Parameters<typeof teamSecrets>[0], id: number) => (await teamSecrets(ctx, [id])).get(id) ?? [];
+
 let env: Env;
 beforeEach(async () => {
   env = await makeEnv();
@@ -167,7 +170,7 @@ describe('applyTeamSpecs', () => {
     expect(result).toEqual({ teams: { created: 1, updated: 0 } });
     const team = await getTeam(env.admin, 'A');
     expect(team).toMatchObject({ name: 'A', description: '', agentOptions: null, createdAt: NOW });
-    expect(await teamSecrets(env.admin, team.id)).toEqual([{ secret: 's1', teamId: team.id, createdAt: NOW }]);
+    expect(await secretsOf(env.admin, team.id)).toEqual([{ secret: 's1', teamId: team.id, createdAt: NOW }]);
   });
 
   it('stores agent options given on creation', async () => {
@@ -200,7 +203,7 @@ describe('applyTeamSpecs', () => {
     env.deps.setNow(later);
     await applyTeamSpecs(env.admin, [{ name: 'A', secrets: secrets('keep', 'new') }]);
     const team = await getTeam(env.admin, 'A');
-    const stored = await teamSecrets(env.admin, team.id);
+    const stored = await secretsOf(env.admin, team.id);
     expect(stored.map((s) => [s.secret, s.createdAt])).toEqual([
       ['keep', NOW],
       ['new', later],
@@ -211,7 +214,7 @@ describe('applyTeamSpecs', () => {
     await applyTeamSpecs(env.admin, [{ name: 'A', secrets: secrets('keep') }]);
     await applyTeamSpecs(env.admin, [{ name: 'A', secrets: [] }]);
     const team = await getTeam(env.admin, 'A');
-    expect((await teamSecrets(env.admin, team.id)).map((s) => s.secret)).toEqual(['keep']);
+    expect((await secretsOf(env.admin, team.id)).map((s) => s.secret)).toEqual(['keep']);
   });
 
   it('writes nothing on a dry run', async () => {
@@ -288,20 +291,20 @@ describe('teamSecrets', () => {
     const ctx = await env.asTeam('A', 'maintainer');
     await applyTeamSpecs(env.admin, [{ name: 'A', secrets: secrets('s') }]);
     const id = await env.team('A');
-    expect((await teamSecrets(ctx, id)).map((s) => s.secret)).toEqual(['s']);
+    expect((await secretsOf(ctx, id)).map((s) => s.secret)).toEqual(['s']);
   });
 
   it("forbids a team's secrets to its observer", async () => {
     const ctx = await env.asTeam('A', 'observer');
-    await expect(teamSecrets(ctx, await env.team('A'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(secretsOf(ctx, await env.team('A'))).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("forbids another team's secrets to a team admin", async () => {
     const ctx = await env.asTeam('A', 'admin');
-    await expect(teamSecrets(ctx, await env.team('B'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(secretsOf(ctx, await env.team('B'))).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it('forbids team secrets to a global gitops user', async () => {
-    await expect(teamSecrets(await env.as('gitops'), await env.team('A'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(secretsOf(await env.as('gitops'), await env.team('A'))).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
