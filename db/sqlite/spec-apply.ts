@@ -12,6 +12,9 @@ const chunks = <T>(xs: readonly T[]): T[][] => {
   return out;
 };
 
+/** camelCase key → snake_case column, as db/sqlite/schema.ts names them. */
+const toColumn = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export function createSpecStore(db: SqliteDb): SpecStore {
   const idsByName = (
     table: typeof t.savedQueries | typeof t.labels | typeof t.teams | typeof t.packs,
@@ -36,15 +39,33 @@ export function createSpecStore(db: SqliteDb): SpecStore {
     return id;
   };
 
+  /** Built once: a 10,000-spec apply runs one prepared statement, not 10,000 query builds. */
+  const p = <K extends string>(name: K) => sql.placeholder(name);
+  const queryColumns = {
+    name: p('name'),
+    description: p('description'),
+    query: p('query'),
+    observerCanRun: p('observerCanRun'),
+    platform: p('platform'),
+    minOsqueryVersion: p('minOsqueryVersion'),
+    interval: p('interval'),
+    automationsEnabled: p('automationsEnabled'),
+    logging: p('logging'),
+    authorId: p('authorId'),
+    updatedAt: p('updatedAt'),
+  };
+  const upsertQuery = db
+    .insert(t.savedQueries)
+    .values({ ...queryColumns, createdAt: p('createdAt') })
+    .onConflictDoUpdate({
+      target: t.savedQueries.name,
+      set: Object.fromEntries(Object.keys(queryColumns).map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
+    })
+    .prepare();
+
   const applyQueries = (specs: QuerySpec[], authorId: number, now: Date): ApplyCounts => {
     const result = counts(specs.map((s) => s.name), idsByName(t.savedQueries, specs.map((s) => s.name)));
-    for (const s of specs) {
-      const values = { ...s, authorId, updatedAt: now };
-      db.insert(t.savedQueries)
-        .values({ ...values, createdAt: now })
-        .onConflictDoUpdate({ target: t.savedQueries.name, set: values })
-        .run();
-    }
+    for (const s of specs) upsertQuery.run({ ...s, authorId, updatedAt: now, createdAt: now });
     return result;
   };
 
