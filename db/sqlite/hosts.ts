@@ -77,6 +77,8 @@ function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: numbe
 }
 
 export function createHostStore(db: SqliteDb): HostStore {
+  // Every agent request authenticates through this lookup: prepare it once.
+  const byNodeKey = db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))).prepare();
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
 
@@ -100,7 +102,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       });
     },
     async byNodeKeyHash(hash) {
-      const r = db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, hash)).get();
+      const r = byNodeKey.get({ hash });
       return r && toHost(r);
     },
     async byDeviceTokenHash(hash) {

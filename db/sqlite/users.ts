@@ -6,6 +6,15 @@ import { toRole } from './rows.js';
 import * as t from './schema.js';
 
 export function createUserStores(db: SqliteDb): { users: UserStore; sessions: SessionStore; setup: SetupStore } {
+  // Every authenticated request runs these three lookups: prepare them once.
+  const sessionByHash = db
+    .select({ id: t.sessions.id, userId: t.sessions.userId, createdAt: t.sessions.createdAt })
+    .from(t.sessions)
+    .where(eq(t.sessions.tokenHash, sql.placeholder('hash')))
+    .prepare();
+  const userById = db.select().from(t.users).where(eq(t.users.id, sql.placeholder('id'))).prepare();
+  const teamsOfUser = db.select().from(t.userTeams).where(eq(t.userTeams.userId, sql.placeholder('id'))).prepare();
+
   const withTeams = (rows: (typeof t.users.$inferSelect)[]): UserWithSecret[] => {
     if (rows.length === 0) return [];
     const memberships = db
@@ -45,8 +54,10 @@ export function createUserStores(db: SqliteDb): { users: UserStore; sessions: Se
       return userCount();
     },
     async byId(id) {
-      const u = withTeams(db.select().from(t.users).where(eq(t.users.id, id)).all())[0];
-      return u && publicUser(u);
+      const r = userById.get({ id });
+      if (!r) return undefined;
+      const teams = teamsOfUser.all({ id }).map((m) => ({ teamId: m.teamId, role: m.role as Role }));
+      return publicUser({ ...r, globalRole: toRole(r.globalRole), teams });
     },
     async byEmail(email) {
       // Emails compare case-insensitively, as Fleet's MySQL collation does.
@@ -65,11 +76,7 @@ export function createUserStores(db: SqliteDb): { users: UserStore; sessions: Se
       return db.insert(t.sessions).values({ userId, tokenHash, createdAt: now }).returning().get().id;
     },
     async byTokenHash(tokenHash) {
-      return db
-        .select({ id: t.sessions.id, userId: t.sessions.userId, createdAt: t.sessions.createdAt })
-        .from(t.sessions)
-        .where(eq(t.sessions.tokenHash, tokenHash))
-        .get();
+      return sessionByHash.get({ hash: tokenHash });
     },
     async delete(id) {
       db.delete(t.sessions).where(eq(t.sessions.id, id)).run();
