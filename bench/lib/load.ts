@@ -1,0 +1,71 @@
+/** HTTP load through autocannon (programmatic), reduced to the figures the suite reports. */
+import autocannon from 'autocannon';
+import { cpuSeconds } from './proc.js';
+
+export type LoadResult = {
+  /** Mean requests per second over the run's one-second samples. */
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Connection errors, timeouts and non-2xx answers; figures with any are suspect. */
+  failures: number;
+  /** CPU share (1 = one core) of the target process and of this one while requests were sent. */
+  cpu: { target: number; loader: number };
+};
+
+export type LoadOptions = {
+  url: string;
+  /** The process answering, whose CPU share is measured over the run. */
+  pid: number;
+  connections: number;
+  /** Seconds. */
+  duration: number;
+  method?: 'GET' | 'POST';
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** A sequence each connection cycles through (e.g. one request per node key). */
+  requests?: autocannon.Request[];
+};
+
+export function load(o: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // CPU is measured from autocannon's `start` (after it has built its requests) to its end.
+    let started = { at: 0, target: 0, loader: process.cpuUsage() };
+    const instance = autocannon(
+      {
+        url: o.url + (o.path ?? ''),
+        connections: o.connections,
+        duration: o.duration,
+        method: o.method ?? 'GET',
+        headers: o.headers,
+        body: o.body,
+        requests: o.requests,
+        timeout: 30,
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const seconds = (performance.now() - started.at) / 1000;
+        const used = process.cpuUsage(started.loader);
+        resolve({
+          rps: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          requests: result.requests.total,
+          failures: result.errors + result.timeouts + result.non2xx,
+          cpu: { target: (cpuSeconds(o.pid) - started.target) / seconds, loader: (used.user + used.system) / 1e6 / seconds },
+        });
+      },
+    );
+    instance.on('start', () => {
+      started = { at: performance.now(), target: cpuSeconds(o.pid), loader: process.cpuUsage() };
+    });
+  });
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+/** "CPU in the last run: …" for a pair of runs against the server and its baseline. */
+export const cpuNote = (server: LoadResult, baseline: LoadResult): string =>
+  `CPU in the last run: server ${pct(server.cpu.target)}, baseline ${pct(baseline.cpu.target)}, load generator ${pct(server.cpu.loader)} / ${pct(baseline.cpu.loader)} (against server / baseline)`;
