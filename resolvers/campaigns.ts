@@ -2,6 +2,7 @@
  * Live query campaigns (fleet-behavior.md §4): starting them with Fleet's checks in Fleet's order,
  * and the event stream every results transport serves (§5.3: totals, status, result, error).
  */
+import { randomInt } from 'node:crypto';
 import { authorize, can, requireViewer } from './authz.js';
 import type { Ctx, Deps } from './context.js';
 import { BadRequestError, ForbiddenError, NotFoundError, PermissionDeniedError, ValidationError } from './errors.js';
@@ -54,7 +55,8 @@ async function resolveQuery(ctx: Ctx, input: RunInput): Promise<CampaignQuery> {
   authorize(ctx, 'query:run_new');
   const sql = input.query!;
   verifySql(sql);
-  const name = `distributed_${viewer.user.email}_${clock().getTime()}${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}`;
+  // Fleet's distributed_<email>_<unix time>; random digits keep two in one tick apart.
+  const name = `distributed_${viewer.user.email}_${clock().getTime()}${String(randomInt(1e12)).padStart(12, '0')}`;
   return { adHoc: { name, sql } };
 }
 

@@ -48,7 +48,7 @@ export async function startApp(
       syncRunMaxTimeout: 120,
       ...overrides,
     },
-    { log: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },
+    { log: pino({ level: process.env.TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const url = await app.start();
   leftovers.push(async () => {
