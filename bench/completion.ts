@@ -76,6 +76,7 @@ export const completion: Benchmark = {
         if (sub.error) notes.push(`campaign ${runLiveQuery.id}: ${sub.error}`);
         return { finished: (sub.finishedAt ?? NaN) - started, lastAck: a.lastAck - started, afterLast: (sub.finishedAt ?? NaN) - a.lastAck, answered: a.count };
       };
+      let syncBytes = 0;
       const syncRun = async () => {
         const before = new Set(answers.keys());
         const started = Date.now();
@@ -85,9 +86,11 @@ export const completion: Benchmark = {
           body: JSON.stringify({ host_ids: hostIds, timeout_seconds: interval * 4 }),
         });
         const headersAt = Date.now();
-        const body = (await res.json()) as { responded_host_count?: number; targeted_host_count?: number };
+        const text = await res.text();
         const done = Date.now();
-        if (res.status !== 200) throw new Error(`sync run → ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        if (res.status !== 200) throw new Error(`sync run → ${res.status}: ${text.slice(0, 300)}`);
+        const body = JSON.parse(text) as { responded_host_count?: number; targeted_host_count?: number };
+        syncBytes = Buffer.byteLength(text);
         const name = [...answers.keys()].filter((k) => !before.has(k)).sort((x, y) => Number(y.slice(LIVE.length)) - Number(x.slice(LIVE.length)))[0];
         const a = (name && answers.get(name)) || { count: 0, lastAck: NaN, lastSent: NaN };
         return { total: done - started, afterAck: headersAt - a.lastAck, afterSent: headersAt - a.lastSent, download: done - headersAt, responded: body.responded_host_count ?? 0 };
@@ -136,7 +139,7 @@ export const completion: Benchmark = {
         figure({ name: 'sync REST run: response body download', unit: 'ms', value: s.stat('syncDownload') }),
       );
       notes.push(
-        `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %`,
+        `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,
         `agents check in every ${interval} s ± 10 % (the simulator's jitter), so the last one can come ${interval * 1.1} s after creation; last run: ${answered}/${hosts} agents answered the campaign, the synchronous run reported ${responded}/${hosts} hosts`,
       );
     } finally {

@@ -26,10 +26,10 @@ const usage = () =>
   [
     'usage: npm run bench -- [NAME...] [--quick] [--json FILE] [--runs N] [flags]',
     '',
-    `benchmarks: ${BENCHMARKS.map((b) => `\n  ${b.name.padEnd(11)} ${b.summary}`).join('')}`,
+    `benchmarks:${BENCHMARKS.map((b) => `\n  ${b.name.padEnd(11)} ${b.summary}`).join('')}`,
     '',
     'options:',
-    '  --quick            every benchmark at a small scale (about two minutes in all)',
+    '  --quick            every benchmark at a small scale (2–3 minutes in all)',
     '  --json FILE        also write the figures as JSON',
     '  --runs N           measured runs per figure after the warm-up (3)',
     '  --no-pin           do not pin the servers to CPU 0 and the load to CPU 1',
@@ -98,6 +98,7 @@ process.stdout.write(
     `- code: ${codeVersion()} (also recorded per benchmark: the tree may move during a long run)`,
     `- each figure: median of ${runs} runs after a warm-up, (min–max); ratio = fleetgraph ÷ baseline per paired run`,
     `- server: node --import tsx main.ts, FLEETGRAPH_PORT=0, fresh SQLite file in ${tmpdir()}, FLEETGRAPH_LOG_LEVEL=${ctx.logLevel}`,
+    '',
     '',
   ].join('\n'),
 );

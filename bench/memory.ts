@@ -60,8 +60,8 @@ async function connectAll(make: () => Subscriber, count: number, label: string):
 
 type IdleRun = { before: number; after: number; perSubscriber: number; idleCpu: number };
 
-async function idleRun(ctx: Parameters<Benchmark['run']>[0], count: number): Promise<IdleRun> {
-  const server = await startFleetgraph({ logLevel: ctx.logLevel });
+async function idleRun(ctx: Parameters<Benchmark['run']>[0], count: number, notes?: string[]): Promise<IdleRun> {
+  const server = await startFleetgraph({ logLevel: ctx.logLevel, cpuProfDir: notes ? ctx.cpuProfDir : undefined });
   const pool = createPool({ server: server.url, hosts: 1, concurrency: 1, intervalMs: 3_600_000 });
   try {
     await settle(pool);
@@ -75,9 +75,11 @@ async function idleRun(ctx: Parameters<Benchmark['run']>[0], count: number): Pro
     await sleep(ctx.quick ? 1000 : 2000);
     const after = await steadyRss(server.pid);
     const window = ctx.quick ? 2 : 5;
+    await server.profiler?.start();
     const cpu0 = cpuSeconds(server.pid);
     await sleep(window * 1000);
     const idleCpu = (cpuSeconds(server.pid) - cpu0) / window;
+    if (server.profiler) notes?.push(`idle subscribers: ${await server.profiler.stop('memory-idle')}`);
     for (const s of subs) s.close();
     return { before, after, perSubscriber: (after - before) / count, idleCpu };
   } finally {
@@ -110,7 +112,7 @@ export const memory: Benchmark = {
     const idleRuns: IdleRun[] = [];
     for (let i = 0; i < ctx.runs; i++) {
       progress(`  idle run ${i + 1}/${ctx.runs}`, true);
-      idleRuns.push(await idleRun(ctx, idle));
+      idleRuns.push(await idleRun(ctx, idle, i === ctx.runs - 1 ? notes : undefined));
     }
     figures.push(
       figure({
@@ -211,7 +213,7 @@ export const memory: Benchmark = {
               await sleep(500);
             }
           }
-          if (server.profiler) notes.push(await server.profiler.stop('memory-slow-reader'));
+          if (server.profiler) notes.push(`slow reader: ${await server.profiler.stop('memory-slow-reader')}`);
           return { ...run, rssBefore, rssPeak, dropped: (await droppedSubscribers(server)) - dropped0, droppedAfterS: droppedAt, slowBytes: proxy?.bytes() ?? 0 };
         } finally {
           clearInterval(sampler);
