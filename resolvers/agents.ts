@@ -152,9 +152,14 @@ export async function distributedRead(ctx: AgentCtx, host: Host): Promise<Distri
   }
   if (all || stale(host.policyUpdatedAt, agentIntervals.policySeconds, now)) {
     const policies = [...(await store.policies.list(null)), ...(host.teamId === null ? [] : await store.policies.list(host.teamId))];
+    let asked = false;
     for (const p of policies) {
-      if (policyAppliesTo(p.platform, host.platform)) queries[POLICY_PREFIX + p.id] = p.query;
+      if (!policyAppliesTo(p.platform, host.platform)) continue;
+      queries[POLICY_PREFIX + p.id] = p.query;
+      asked = true;
     }
+    // With nothing to ask, the host is up to date now; otherwise it would be stale, and listed, on every check-in.
+    if (!asked) await store.hosts.apply(host.id, emptyWrite({ policiesChecked: true }), now);
   }
   for (const [campaignId, sql] of liveQueries.pendingFor(host)) queries[LIVE_PREFIX + campaignId] = sql;
   // osquery checks in faster while it has told us nothing about itself.

@@ -162,6 +162,8 @@ export type AgentWrite = {
   policyResults: Map<number, boolean | null>;
   deviceTokenHash?: string;
   clearRefetch: boolean;
+  /** Policies were checked with nothing to ask: the host's policy results are current. */
+  policiesChecked?: boolean;
 };
 
 export type EnrollInput = {

@@ -129,7 +129,7 @@ export function createHostStore(db: SqliteDb): HostStore {
         const patch: Partial<typeof t.hosts.$inferInsert> = { ...w.details, updatedAt: now };
         if (w.detailsUpdated) patch.detailUpdatedAt = now;
         if (w.labelResults.size > 0) patch.labelUpdatedAt = now;
-        if (w.policyResults.size > 0) patch.policyUpdatedAt = now;
+        if (w.policyResults.size > 0 || w.policiesChecked) patch.policyUpdatedAt = now;
         if (w.clearRefetch) patch.refetchRequested = false;
         db.update(t.hosts).set(patch).where(eq(t.hosts.id, hostId)).run();
         if (Object.keys(w.inventory).length > 0) {
