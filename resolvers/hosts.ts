@@ -50,11 +50,9 @@ export async function listHosts(ctx: Ctx, opts: HostListOptions): Promise<{ host
   const viewer = authorize(ctx, 'host:read');
   const { offset, limit, ...where } = opts;
   const filter = await filterFor(ctx, viewer, where);
-  const [hosts, counts] = await Promise.all([
-    ctx.deps.store.hosts.list(filter, { offset, limit }),
-    ctx.deps.store.hosts.count(filter),
-  ]);
-  return { hosts, total: counts.total };
+  // Only the total is shown, so the status sums of count() would be wasted work.
+  const [hosts, total] = await Promise.all([ctx.deps.store.hosts.list(filter, { offset, limit }), ctx.deps.store.hosts.total(filter)]);
+  return { hosts, total };
 }
 
 export async function getHost(ctx: Ctx, id: number): Promise<Host> {

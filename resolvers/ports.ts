@@ -195,6 +195,8 @@ export interface HostStore {
   memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
   list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<Host[]>;
   count(filter: HostFilter): Promise<HostCounts>;
+  /** How many hosts the filter selects, without the status breakdown. */
+  total(filter: HostFilter): Promise<number>;
   /** Hosts per team among those the filter selects, keyed by team id. */
   countByTeam(filter: HostFilter): Promise<Map<number, number>>;
 }

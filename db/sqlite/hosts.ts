@@ -265,6 +265,9 @@ export function createHostStore(db: SqliteDb): HostStore {
         .get()!;
       return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
     },
+    async total(filter) {
+      return db.select({ n: sql<number>`count(*)` }).from(t.hosts).where(filterConds(db, filter)).get()?.n ?? 0;
+    },
     async countByTeam(filter) {
       const rows = db
         .select({ teamId: t.hosts.teamId, n: sql<number>`count(*)` })
