@@ -10,6 +10,7 @@ import type { Ctx, Deps } from './resolvers/context.js';
 import { authenticate } from './resolvers/users.js';
 import { createLoaders, type GraphQLContext } from './schema/context.js';
 import { createMaskError } from './schema/errors.js';
+import { useSharedSubscriptionEvents } from './graphql-shared-events.js';
 import { schema } from './schema/index.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
@@ -46,6 +47,7 @@ export function createGraphQL(deps: Deps, log: Logger) {
         maxDirectives: { n: 50 },
         maxTokens: { n: 2000 },
       }),
+      useSharedSubscriptionEvents(),
     ],
   });
 }

@@ -148,12 +148,30 @@ export type CampaignEvent =
 
 const TICK_MS = 1000;
 const BATCH = 256;
+/** How often, at most, a subscriber that is busy receiving results compares itself with the head. */
+const LAG_CHECK_MS = 100;
+
+/**
+ * One event object per stored result, shared by every subscriber that streams it, so transports
+ * can cache work per event (a serialized frame, a GraphQL execution) instead of per subscriber.
+ */
+const resultEvents = new WeakMap<CampaignResult, CampaignEvent>();
+function resultEvent(result: CampaignResult): CampaignEvent {
+  let event = resultEvents.get(result);
+  if (!event) resultEvents.set(result, (event = { kind: 'result', result }));
+  return event;
+}
 
 /**
  * The conversation after select_campaign, as an async stream: totals and status first (each only
  * when it changed), then every result from `afterSeq` on, in order, exactly once. A subscriber
  * that falls `subscriberMaxLag` results further behind than where it started is dropped with an
  * error. Watching keeps the campaign alive; leaving starts its 60 s clock.
+ *
+ * Status is re-checked at least once a second and at once when the results reach the online
+ * hosts, but not after every result: progress counts are coalesced to one a second per subscriber
+ * while results flow, so `finished` is still immediate and a busy campaign does not double its
+ * messages.
  *
  * `return()` (a socket closing, an unsubscribe) ends the stream at once even while it waits for
  * events: an async generator would queue it behind the pending `next()`, which may never settle,
@@ -175,14 +193,20 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
   return outer;
 }
 
-type Stop = { stopped: boolean; wake?: () => void };
+/** `signalled`: results arrived since the stream last read, so it must not sleep. */
+type Stop = { stopped: boolean; signalled?: boolean; wake?: () => void };
+
+const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
 
 async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent> {
   // Fleet checks the right to run observer queries before it looks the campaign up.
   authorize(ctx, 'query:run_observer');
   const campaign = await getCampaign(ctx, campaignId);
   const { live, results, campaignLimits } = ctx.deps;
-  const unwatch = results.watch(campaign.id, () => stop.wake?.());
+  const unwatch = results.watch(campaign.id, () => {
+    stop.signalled = true;
+    stop.wake?.();
+  });
   await live.attach(campaign.id);
   try {
     let cursor = afterSeq;
@@ -190,7 +214,10 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     let sentStatus: CampaignStatusEvent = { expectedResults: 0, actualResults: 0, status: 'pending' };
     let everFinished = false;
     let cappedReported = false;
+    let checkedAt = 0;
+    let online = 0;
     const startLag = Math.max(0, (await results.head(campaign.id)).seq - cursor);
+    const tooFarBehind = async () => (await results.head(campaign.id)).seq - cursor > startLag + campaignLimits.subscriberMaxLag;
 
     // Totals of a campaign that is over cannot change in a way worth re-counting: count once.
     let finalMetrics: HostCounts | undefined;
@@ -201,7 +228,9 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     };
 
     const check = async function* (): AsyncGenerator<CampaignEvent> {
+      checkedAt = Date.now();
       const m = await metrics();
+      online = m.online;
       const totals = { count: m.total, online: m.online, offline: m.offline, missingInAction: m.mia };
       if (JSON.stringify(totals) !== JSON.stringify(sentTotals)) {
         sentTotals = totals;
@@ -218,31 +247,40 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
         yield { kind: 'status', ...status };
       }
     };
+    const checkDue = () => Date.now() - checkedAt >= TICK_MS;
 
     yield* check();
     for (;;) {
+      stop.signalled = false;
       const batch = await results.read(campaign.id, cursor, BATCH);
+      let lagCheckedAt = Date.now();
       for (const result of batch) {
         cursor = result.seq;
-        yield { kind: 'result', result };
+        yield resultEvent(result);
+        // A reader slowed by its socket takes long over a batch: notice it falling behind in time.
+        if (Date.now() - lagCheckedAt >= LAG_CHECK_MS) {
+          lagCheckedAt = Date.now();
+          if (await tooFarBehind()) break;
+        }
       }
-      const head = await results.head(campaign.id);
-      if (head.seq - cursor > startLag + campaignLimits.subscriberMaxLag) {
+      if (await tooFarBehind()) {
         live.noteDropped();
-        yield { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
+        yield DROPPED;
         return;
       }
+      const head = await results.head(campaign.id);
       if (head.capped && !cappedReported && cursor >= head.seq) {
         cappedReported = true;
         yield { kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped`, fatal: false };
       }
       if (batch.length > 0) {
-        yield* check();
+        if (checkDue() || (!everFinished && cursor >= online)) yield* check();
         continue;
       }
       if (stop.stopped) return;
+      if (stop.signalled) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, TICK_MS);
+        const timer = setTimeout(resolve, Math.max(0, TICK_MS - (Date.now() - checkedAt)));
         stop.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -250,7 +288,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       });
       stop.wake = undefined;
       if (stop.stopped) return;
-      yield* check();
+      if (checkDue()) yield* check();
     }
   } finally {
     unwatch();

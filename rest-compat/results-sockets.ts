@@ -16,13 +16,19 @@ const MAX_CLIENT_BYTES = 1024 * 1024;
 /** Bytes a SockJS session may hold unsent before its sender waits. */
 const MAX_SOCKJS_BACKLOG = 1024 * 1024;
 
-type SockjsInternals = { _session?: { send_buffer?: string[]; recv?: { response?: { writableLength?: number } } } };
+type Writable = { writableLength?: number };
+type SockjsInternals = { _session?: { send_buffer?: string[]; recv?: { response?: Writable; connection?: Writable } } };
 
-/** What a SockJS session holds unsent: its queue (polling) plus its response's buffer (streaming). */
+/**
+ * What a SockJS session holds unsent: its queue (polling) plus what its transport's stream has not
+ * yet handed to the kernel: the HTTP response (streaming transports) or, over SockJS's WebSocket
+ * transport, the upgraded socket itself (faye-websocket writes every frame to it at once).
+ */
 function sockjsBacklog(conn: unknown): number {
   const session = (conn as SockjsInternals)._session;
   const queued = session?.send_buffer?.reduce((n, s) => n + s.length, 0) ?? 0;
-  return queued + (session?.recv?.response?.writableLength ?? 0);
+  const recv = session?.recv;
+  return queued + (recv?.response?.writableLength ?? recv?.connection?.writableLength ?? 0);
 }
 
 type SockjsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;

@@ -2,6 +2,7 @@
 import type { CampaignEvent, CampaignWithMetrics } from '../resolvers/campaigns.js';
 import type { CampaignResult } from '../resolvers/model.js';
 
+import { LRUCache } from 'lru-cache';
 import { iso } from './wire.js';
 
 /** Fleet's campaign: `Metrics` has no JSON tags in Fleet, hence its PascalCase keys. */
@@ -25,7 +26,12 @@ export const campaignJson = ({ campaign, metrics }: CampaignWithMetrics) => ({
 export const resultRows = (r: CampaignResult) =>
   r.rows.map((row) => ({ ...row, host_hostname: r.hostname, host_display_name: r.displayName }));
 
-const frames = new WeakMap<CampaignResult, string>();
+/**
+ * Recent results' frames. Subscribers that keep up share one serialization per result; one that
+ * reads old results (a late or slow reader) serializes them again rather than every result of every
+ * open campaign staying in memory twice.
+ */
+const frames = new LRUCache<CampaignResult, string>({ max: 4096 });
 
 /**
  * One result as Fleet's socket message, serialized once and shared by every socket that sends it

@@ -85,6 +85,8 @@ const result = (cursor: number, a: Agent, rows: Rows, error: string | null = nul
 });
 
 const hasStatus = (s: string) => (items: Next[]) => eventsOf(items).some((e) => e.__typename === 'CampaignStatus' && e.status === s);
+/** Progress counts are coalesced to one a second while results flow: wait for the one that counts `n`. */
+const progress = (n: number) => (items: Next[]) => eventsOf(items).some((e) => e.__typename === 'CampaignStatus' && e.actualResults === n);
 const resultCount = (n: number) => (items: Next[]) => resultsOf(items).length >= n;
 /** The stream is established once its first status arrived. */
 const started = (s: Stream<Next>) => s.until(hasStatus('pending'), 10_000, 'the first status');
@@ -229,12 +231,12 @@ describe('campaignEvents', () => {
     expect(eventsOf(s.items)).toEqual([totals(3), status(3, 0)]);
 
     await answer(t, a, id, rowsOf(a, 2));
-    await s.until(resultCount(1));
+    await s.until(progress(1));
     // A failed query reaches watchers as an error with no rows.
     expect((await distributedRead(t.url, b.key)).body.queries[live(id)]).toBe(SQL);
     const failed = await distributedWrite(t.url, b.key, { queries: { [live(id)]: '' }, statuses: { [live(id)]: 1 }, messages: { [live(id)]: 'no such table: os_version' } });
     expect(failed.status).toBe(200);
-    await s.until(resultCount(2));
+    await s.until(progress(2));
     expect(eventsOf(s.items).some((e) => e.__typename === 'CampaignStatus' && e.status === 'finished')).toBe(false);
     await answer(t, c, id, rowsOf(c));
     await s.until(hasStatus('finished'));
@@ -265,6 +267,28 @@ describe('campaignEvents', () => {
       expect(eventsOf(s.items).at(-1)).toEqual(status(6, 6, 'finished'));
       await s.dispose();
     }
+  });
+
+  it('should give subscribers of one campaign with different selections each their own fields', async () => {
+    // Results are executed once per document and shared: the key must keep documents apart.
+    const targets = hosts.slice(0, 2);
+    const id = await run(t, admin, targets);
+    const full = watchOverWs(t.url, admin, id);
+    const client = graphqlWsClient(t.url, { connectionParams: { token: admin } });
+    const CURSORS = 'subscription ($id: ID!) { campaignEvents(campaignId: $id) { ... on CampaignResult { cursor } ... on CampaignStatus { status } } }';
+    const cursors = wsSubscribe(client, CURSORS, { id });
+    const renamed = wsSubscribe(client, CURSORS.replace('{ cursor }', '{ at: cursor host { hostname } }'), { id });
+    await Promise.all([started(full), cursors.until((items) => items.length > 0), renamed.until((items) => items.length > 0)]);
+    for (const h of targets) await answer(t, h, id, rowsOf(h));
+    const finished = (items: Next[]) => eventsOf(items).some((e) => (e as { status?: string }).status === 'finished');
+    await Promise.all([full.until(hasStatus('finished')), cursors.until(finished), renamed.until(finished)]);
+    expect(resultsOf(full.items).map((e) => [e.cursor, e.host.hostname, e.rows])).toEqual(targets.map((h, i) => [String(i + 1), h.name, rowsOf(h)]));
+    // Totals select nothing here (an empty object); statuses only their status.
+    const resultsIn = (s: Stream<Next>) => eventsOf(s.items).filter((e) => 'cursor' in e || 'at' in e);
+    expect(resultsIn(cursors)).toEqual([{ cursor: '1' }, { cursor: '2' }]);
+    expect(resultsIn(renamed)).toEqual(targets.map((h, i) => ({ at: String(i + 1), host: { hostname: h.name } })));
+    await full.dispose();
+    await client.dispose();
   });
 
   it('should resume after the last cursor seen with nothing lost and nothing repeated', async () => {
@@ -343,6 +367,7 @@ describe('campaignEvents over SSE', () => {
     expect(await s.status).toBe(200);
     await started(s);
     await answer(t, a, id, rowsOf(a));
+    await s.until(progress(1));
     await answer(t, b, id, rowsOf(b, 2));
     await s.until(hasStatus('finished'));
     expect(eventsOf(s.items)).toEqual([totals(2), status(2, 0), result(1, a, rowsOf(a)), status(2, 1), result(2, b, rowsOf(b, 2)), status(2, 2, 'finished')]);

@@ -1,0 +1,69 @@
+/**
+ * Subscription events executed once per (event, operation, viewer) instead of once per subscriber.
+ *
+ * A campaign's result events are shared objects (one per stored result), and its subscribers
+ * usually send the same document: a dashboard open in many tabs, or many dashboards of one team.
+ * graphql-js executes the selection set for every subscriber and every event; this plugin runs
+ * the subscription's source stream as usual and memoizes the per-event execution, so N
+ * subscribers of one document cost one execution per result. Keys include the variables and the
+ * viewer's identity and role, so what one caller may see never reaches another.
+ */
+import type { Plugin } from '@envelop/types';
+import { isAsyncIterable, mapAsyncIterator } from '@graphql-tools/utils';
+import {
+  createSourceEventStream,
+  execute,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { GraphQLContext } from './schema/context.js';
+
+/** Recent events kept with their executions: subscribers that keep up hit it, laggards re-execute. */
+const MAX_EVENTS = 4096;
+
+type Executions = Map<string, ExecutionResult | Promise<ExecutionResult>>;
+
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+function viewerKey(context: unknown): string {
+  const viewer = (context as Partial<GraphQLContext> | undefined)?.domain?.viewer;
+  if (!viewer) return 'anonymous';
+  return JSON.stringify([viewer.user.id, viewer.user.globalRole, viewer.user.teams]);
+}
+
+/** Everything that can make two executions of one event differ. */
+function executionKey(args: ExecutionArgs): string {
+  let doc = documentIds.get(args.document);
+  if (doc === undefined) documentIds.set(args.document, (doc = ++nextDocumentId));
+  return JSON.stringify([doc, args.operationName ?? null, args.variableValues ?? null, viewerKey(args.contextValue)]);
+}
+
+export function useSharedSubscriptionEvents(): Plugin {
+  const events = new LRUCache<object, Executions>({ max: MAX_EVENTS });
+
+  const executeEvent = (args: ExecutionArgs, key: string, payload: unknown) => {
+    const run = () => execute({ ...args, rootValue: payload });
+    if (typeof payload !== 'object' || payload === null) return run();
+    let executions = events.get(payload);
+    if (!executions) events.set(payload, (executions = new Map()));
+    let result = executions.get(key);
+    if (result === undefined) executions.set(key, (result = run()));
+    return result;
+  };
+
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source;
+    const key = executionKey(args);
+    return mapAsyncIterator(source, (payload: unknown) => executeEvent(args, key, payload));
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(subscribe as never);
+    },
+  };
+}
