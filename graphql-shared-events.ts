@@ -41,6 +41,12 @@ function executionKey(args: ExecutionArgs): string {
   return JSON.stringify([doc, args.operationName ?? null, args.variableValues ?? null, viewerKey(args.contextValue)]);
 }
 
+/** Results executed once for many subscribers: their JSON is worth keeping too (see `sharedPayloads`). */
+const shared = new WeakSet<ExecutionResult>();
+const serialized = new WeakMap<ExecutionResult, string>();
+
+const markShared = (result: ExecutionResult) => (shared.add(result), result);
+
 export function useSharedSubscriptionEvents(): Plugin {
   const events = new LRUCache<object, Executions>({ max: MAX_EVENTS });
 
@@ -50,7 +56,10 @@ export function useSharedSubscriptionEvents(): Plugin {
     let executions = events.get(payload);
     if (!executions) events.set(payload, (executions = new Map()));
     let result = executions.get(key);
-    if (result === undefined) executions.set(key, (result = run()));
+    if (result === undefined) {
+      const ran = run();
+      executions.set(key, (result = ran instanceof Promise ? ran.then(markShared) : markShared(ran)));
+    }
     return result;
   };
 
@@ -67,3 +76,36 @@ export function useSharedSubscriptionEvents(): Plugin {
     },
   };
 }
+
+const PLACEHOLDER = '\u0000shared payload\u0000';
+const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
+/** Set by `replacer` and taken by `fill` in the same synchronous step (stringify, then send). */
+let pendingPayload: string | undefined;
+
+/**
+ * graphql-ws serializes every `next` message whole, so N subscribers of one shared result would
+ * serialize it N times. These three hooks let it serialize only the envelope: `onNext` hands over
+ * the shared result itself (graphql-ws would otherwise copy it), `replacer` swaps it for a
+ * placeholder while remembering its JSON (computed once per result), and `fill` puts that JSON in
+ * the placeholder's place in the outgoing text. Results with errors take the ordinary path.
+ */
+export const sharedPayloads = {
+  onNext(result: ExecutionResult): ExecutionResult | undefined {
+    return shared.has(result) && !result.errors ? result : undefined;
+  },
+  replacer(key: string, value: unknown): unknown {
+    if (key !== 'payload' || typeof value !== 'object' || value === null || !shared.has(value as ExecutionResult)) return value;
+    const result = value as ExecutionResult;
+    let json = serialized.get(result);
+    if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
+    pendingPayload = json;
+    return PLACEHOLDER;
+  },
+  fill(text: string): string {
+    if (pendingPayload === undefined) return text;
+    const json = pendingPayload;
+    pendingPayload = undefined;
+    const at = text.lastIndexOf(PLACEHOLDER_JSON);
+    return at < 0 ? text : text.slice(0, at) + json + text.slice(at + PLACEHOLDER_JSON.length);
+  },
+};

@@ -8,9 +8,10 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Ctx, Deps } from './resolvers/context.js';
 import { authenticate } from './resolvers/users.js';
-import { createLoaders, type GraphQLContext } from './schema/context.js';
+import { Loaders, type GraphQLContext } from './schema/context.js';
 import { createMaskError } from './schema/errors.js';
-import { useSharedSubscriptionEvents } from './graphql-shared-events.js';
+import { sharedPayloads, useSharedSubscriptionEvents } from './graphql-shared-events.js';
+import { sendBehind } from './socket-send.js';
 import { schema } from './schema/index.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
@@ -22,7 +23,7 @@ export async function graphQLContext(deps: Deps, authorization: string | null | 
   const domain: Ctx = { deps, viewer: null, remoteAddress };
   const token = authorization?.trim().match(BEARER)?.[1];
   if (token) domain.viewer = await authenticate(domain, token);
-  return { domain, loaders: createLoaders(domain) };
+  return { domain, loaders: new Loaders(domain) };
 }
 
 export function createGraphQL(deps: Deps, log: Logger) {
@@ -61,8 +62,16 @@ export type GraphQLHandler = ReturnType<typeof createGraphQL>;
  */
 export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // Registered before graphql-ws's own listener, so every frame it sends goes through here.
+  wss.on('connection', (socket) => {
+    const send = socket.send.bind(socket) as (text: string, cb: (err?: Error) => void) => void;
+    socket.send = ((text: string, cb?: (err?: Error) => void) =>
+      sendBehind(socket, send, sharedPayloads.fill(text), () => cb?.())) as typeof socket.send;
+  });
   const server = useServer(
     {
+      onNext: (_ctx, _id, _payload, _args, result) => sharedPayloads.onNext(result),
+      jsonMessageReplacer: sharedPayloads.replacer,
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,

@@ -305,30 +305,51 @@ export type SyncRunResult = {
 
 /**
  * Fleet's later synchronous run: answers once every targeted online host has answered, or at the
- * timeout, whichever is first. The campaign is completed when it returns.
+ * timeout, whichever is first. The campaign is completed when it returns. `onResult` sees each
+ * result as it arrives, in order and before this returns, so a transport can serialize the answer
+ * piece by piece while it waits instead of all at once after the last host.
  */
-export async function runSavedQuerySync(ctx: Ctx, queryId: number, hostIds: number[], timeoutMs?: number): Promise<SyncRunResult> {
+export async function runSavedQuerySync(
+  ctx: Ctx,
+  queryId: number,
+  hostIds: number[],
+  timeoutMs?: number,
+  onResult?: (result: CampaignResult) => void,
+): Promise<SyncRunResult> {
   const { campaignLimits, results, live } = ctx.deps;
   const wait = Math.min(Math.max(timeoutMs ?? campaignLimits.syncDefaultTimeoutMs, 0), campaignLimits.syncMaxTimeoutMs);
   const { campaign, metrics } = await runLiveQuery(ctx, { queryId }, { hostIds, labelIds: [], teamIds: [] });
-  let wake: (() => void) | undefined;
-  const unwatch = results.watch(campaign.id, () => wake?.());
+  const stop: Stop = { stopped: false };
+  const unwatch = results.watch(campaign.id, () => {
+    stop.signalled = true;
+    stop.wake?.();
+  });
   await live.attach(campaign.id);
+  const received: CampaignResult[] = [];
+  const take = async () => {
+    stop.signalled = false;
+    const fresh = await results.read(campaign.id, received.length, Number.MAX_SAFE_INTEGER);
+    for (const r of fresh) {
+      received.push(r);
+      onResult?.(r);
+    }
+  };
   try {
     const deadline = Date.now() + wait;
     for (;;) {
-      const head = await results.head(campaign.id);
-      if (head.seq >= metrics.online || Date.now() >= deadline) break;
+      await take();
+      if (received.length >= metrics.online || Date.now() >= deadline) break;
+      if (stop.signalled) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(deadline - Date.now(), TICK_MS));
-        wake = () => {
+        stop.wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
+      stop.wake = undefined;
     }
-    const all = await results.read(campaign.id, 0, Number.MAX_SAFE_INTEGER);
-    return { queryId, targetedHostCount: metrics.total, respondedHostCount: all.length, results: all };
+    return { queryId, targetedHostCount: metrics.total, respondedHostCount: received.length, results: received };
   } finally {
     unwatch();
     live.detach(campaign.id);

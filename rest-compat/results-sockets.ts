@@ -9,6 +9,7 @@ import sockjs from 'sockjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../resolvers/context.js';
 import { openResultsSession, type ResultsSocket } from './results-session.js';
+import { sendBehind } from '../socket-send.js';
 
 const PREFIXES = ['/api/v1/fleet/results', '/api/2022-04/fleet/results', '/api/latest/fleet/results'];
 const PING_MS = 25_000;
@@ -59,11 +60,13 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
     counter.inc('websocket');
     ws.alive = true;
     ws.on('pong', () => (ws.alive = true));
+    // Protocol errors (a frame over maxPayload, bad framing): ws closes the socket itself.
+    ws.on('error', () => undefined);
     const socket: ResultsSocket = {
       send: (text) =>
         new Promise((resolve) => {
           if (ws.readyState !== ws.OPEN) return resolve();
-          ws.send(text, () => resolve());
+          sendBehind(ws, (t, cb) => ws.send(t, cb), text, resolve);
         }),
       close: () => ws.close(1000),
     };

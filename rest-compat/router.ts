@@ -7,7 +7,7 @@ import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, requestUrl, sendJson } from './http.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, requestUrl, sendJson, sendJsonText } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -25,6 +25,8 @@ export type RouteResult = {
   headers?: Record<string, string>;
   /** Bytes sent as they are read, instead of a JSON `body`; `headers` must describe them. */
   stream?: Readable;
+  /** A JSON body already serialized (assembled from pieces serialized earlier), instead of `body`. */
+  json?: string;
 };
 
 export type Route<B = unknown> = {
@@ -95,6 +97,8 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
         res.writeHead(status, result.headers);
         // A failure mid-stream reaches the catch below with headers sent, which cuts the connection.
         await pipeline(result.stream, res);
+      } else if (result.json !== undefined) {
+        sendJsonText(res, status, result.json, result.headers);
       } else if (result.body === undefined) {
         res.writeHead(status, result.headers);
         res.end();

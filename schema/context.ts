@@ -22,53 +22,108 @@ const byId = <T extends { id: number }>(ids: readonly number[], rows: T[]): (T |
   return ids.map((id) => map.get(id));
 };
 
-/** Per-request batch loaders: one store call per field per level, never one per row. */
-export function createLoaders(ctx: Ctx) {
-  return {
-    savedQuery: new DataLoader<number, SavedQuery | undefined>(async (ids) => byId(ids, await savedQueriesByIds(ctx, ids))),
-    label: new DataLoader<number, Label | undefined>(async (ids) => byId(ids, await labelsByIds(ctx, ids))),
-    team: new DataLoader<number, Team | undefined>(async (ids) => byId(ids, await teamsByIds(ctx, ids))),
-    teamSecrets: new DataLoader<number, EnrollSecret[]>(async (teamIds) => {
-      const map = await teamSecrets(ctx, teamIds);
+/**
+ * Per-request batch loaders: one store call per field per level, never one per row. Each is made
+ * on first use: most operations need one or two, and a subscription's context lives as long as
+ * the subscription (thousands of idle dashboards should not each hold a dozen loaders).
+ */
+export class Loaders {
+  constructor(private readonly ctx: Ctx) {}
+
+  #savedQuery?: DataLoader<number, SavedQuery | undefined>;
+  get savedQuery() {
+    return (this.#savedQuery ??= new DataLoader(async (ids) => byId(ids, await savedQueriesByIds(this.ctx, ids))));
+  }
+
+  #label?: DataLoader<number, Label | undefined>;
+  get label() {
+    return (this.#label ??= new DataLoader(async (ids) => byId(ids, await labelsByIds(this.ctx, ids))));
+  }
+
+  #team?: DataLoader<number, Team | undefined>;
+  get team() {
+    return (this.#team ??= new DataLoader(async (ids) => byId(ids, await teamsByIds(this.ctx, ids))));
+  }
+
+  #teamSecrets?: DataLoader<number, EnrollSecret[]>;
+  get teamSecrets() {
+    return (this.#teamSecrets ??= new DataLoader(async (teamIds) => {
+      const map = await teamSecrets(this.ctx, teamIds);
       return teamIds.map((id) => map.get(id) ?? []);
-    }),
-    scheduledQueries: new DataLoader<number, ScheduledQuery[]>(async (packIds) => {
-      const rows = await scheduledQueriesOf(ctx, packIds);
+    }));
+  }
+
+  #scheduledQueries?: DataLoader<number, ScheduledQuery[]>;
+  get scheduledQueries() {
+    return (this.#scheduledQueries ??= new DataLoader(async (packIds) => {
+      const rows = await scheduledQueriesOf(this.ctx, packIds);
       return packIds.map((id) => rows.filter((r) => r.packId === id));
-    }),
-    pack: new DataLoader<number, Pack | undefined>(async (ids) => byId(ids, await packsOfHosts(ctx, ids))),
-    host: new DataLoader<number, Host | undefined>(async (ids) => byId(ids, await hostsByIds(ctx, ids))),
-    labelMembers: new DataLoader<number, number[]>(async (labelIds) => {
-      const map = await labelMemberIds(ctx, labelIds);
+    }));
+  }
+
+  #pack?: DataLoader<number, Pack | undefined>;
+  get pack() {
+    return (this.#pack ??= new DataLoader(async (ids) => byId(ids, await packsOfHosts(this.ctx, ids))));
+  }
+
+  #host?: DataLoader<number, Host | undefined>;
+  get host() {
+    return (this.#host ??= new DataLoader(async (ids) => byId(ids, await hostsByIds(this.ctx, ids))));
+  }
+
+  #labelMembers?: DataLoader<number, number[]>;
+  get labelMembers() {
+    return (this.#labelMembers ??= new DataLoader(async (labelIds) => {
+      const map = await labelMemberIds(this.ctx, labelIds);
       return labelIds.map((id) => map.get(id) ?? []);
-    }),
-    hostLabelIds: new DataLoader<number, number[]>(async (hostIds) => {
-      const map = await hostLabelIds(ctx, hostIds);
+    }));
+  }
+
+  #hostLabelIds?: DataLoader<number, number[]>;
+  get hostLabelIds() {
+    return (this.#hostLabelIds ??= new DataLoader(async (hostIds) => {
+      const map = await hostLabelIds(this.ctx, hostIds);
       return hostIds.map((id) => map.get(id) ?? []);
-    }),
-    hostInventory: new DataLoader<number, HostInventory>(async (hostIds) => {
-      const map = await hostInventories(ctx, hostIds);
+    }));
+  }
+
+  #hostInventory?: DataLoader<number, HostInventory>;
+  get hostInventory() {
+    return (this.#hostInventory ??= new DataLoader(async (hostIds) => {
+      const map = await hostInventories(this.ctx, hostIds);
       return hostIds.map((id) => map.get(id)!);
-    }),
-    hostPolicies: new DataLoader<Host, HostPolicy[], number>(
-      async (hosts) => {
-        const map = await hostPolicies(ctx, hosts);
+    }));
+  }
+
+  #hostPolicies?: DataLoader<Host, HostPolicy[], number>;
+  get hostPolicies() {
+    return (this.#hostPolicies ??= new DataLoader(
+      async (hosts: readonly Host[]) => {
+        const map = await hostPolicies(this.ctx, hosts);
         return hosts.map((h) => map.get(h.id) ?? []);
       },
       { cacheKeyFn: (h) => h.id },
-    ),
-    hostPackIds: new DataLoader<Host, number[], number>(
-      async (hosts) => {
-        const map = await hostPackIds(ctx, hosts);
+    ));
+  }
+
+  #hostPackIds?: DataLoader<Host, number[], number>;
+  get hostPackIds() {
+    return (this.#hostPackIds ??= new DataLoader(
+      async (hosts: readonly Host[]) => {
+        const map = await hostPackIds(this.ctx, hosts);
         return hosts.map((h) => map.get(h.id) ?? []);
       },
       { cacheKeyFn: (h) => h.id },
-    ),
-    labelHostnames: new DataLoader<number, string[]>(async (labelIds) => {
-      const map = await labelHostnames(ctx, labelIds);
+    ));
+  }
+
+  #labelHostnames?: DataLoader<number, string[]>;
+  get labelHostnames() {
+    return (this.#labelHostnames ??= new DataLoader(async (labelIds) => {
+      const map = await labelHostnames(this.ctx, labelIds);
       return labelIds.map((id) => map.get(id) ?? []);
-    }),
-  };
+    }));
+  }
 }
 
-export type GraphQLContext = { domain: Ctx; loaders: ReturnType<typeof createLoaders> };
+export type GraphQLContext = { domain: Ctx; loaders: Loaders };

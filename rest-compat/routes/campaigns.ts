@@ -52,20 +52,17 @@ export const campaignRoutes: Route[] = [
       // Fleet's route only matches numeric ids; anything else is an unknown query.
       const id = /^\d+$/.test(params.id ?? '') ? Number(params.id) : Number.NaN;
       if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError('Query', params.id ?? '');
+      // Each result is serialized as it arrives, so the answer is ready when the last host is.
+      const pieces: string[] = [];
       const r = await campaigns.runSavedQuerySync(
         ctx,
         id,
         body.host_ids,
         body.timeout_seconds == null ? undefined : body.timeout_seconds * 1000,
+        (x) => pieces.push(JSON.stringify({ host_id: x.hostId, rows: resultRows(x), error: x.error })),
       );
-      return {
-        body: {
-          query_id: r.queryId,
-          targeted_host_count: r.targetedHostCount,
-          responded_host_count: r.respondedHostCount,
-          results: r.results.map((x) => ({ host_id: x.hostId, rows: resultRows(x), error: x.error })),
-        },
-      };
+      const head = JSON.stringify({ query_id: r.queryId, targeted_host_count: r.targetedHostCount, responded_host_count: r.respondedHostCount });
+      return { json: `${head.slice(0, -1)},"results":[${pieces.join(',')}]}` };
     },
   }),
   route({

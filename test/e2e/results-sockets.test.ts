@@ -5,6 +5,7 @@
  * status the moment it changes (Fleet: a 5 s ticker), so `finished` is awaited for at most 2 s.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { testClock } from '../helpers/agents.js';
 import { gqlClient, restClient, userToken } from '../helpers/clients.js';
 import { startApp, type TestApp } from '../helpers/harness.js';
@@ -308,6 +309,19 @@ describe.each(TRANSPORTS.map((tr) => [transportName(tr), tr] as const))('%s', (_
     await answered(h3, campaignId, [{ n: '3' }]);
     expect(await again.inbox.next()).toEqual(result(campaignId, h3, [{ n: '3' }]));
     expect(await again.inbox.next(PUSHED_MS)).toEqual(status(2, 2, 'finished'));
+  });
+});
+
+describe('plain WebSocket limits', () => {
+  it('should close a client that sends a frame over 1 MiB with 1009 and go on serving', async () => {
+    const ws = new WebSocket(`${t.url.replace(/^http/, 'ws')}/api/v1/fleet/results/websocket`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('x'.repeat(1024 * 1024 + 1));
+    expect(await closed).toBe(1009);
+    const client = await watch(TRANSPORTS[0]!, await runCampaign(t, [h1.id]));
+    expect(await client.inbox.next()).toEqual(totals(1, 1, 0));
+    client.close();
   });
 });
 
