@@ -193,8 +193,11 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
   return outer;
 }
 
-/** `signalled`: results arrived since the stream last read, so it must not sleep. */
-type Stop = { stopped: boolean; signalled?: boolean; wake?: () => void };
+/**
+ * `signalled`: results arrived since the stream last read, so it must not sleep; `totalsChanged`:
+ * the campaign's totals moved, so status and totals need a fresh look.
+ */
+type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; wake?: () => void };
 
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
 
@@ -207,6 +210,14 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     stop.signalled = true;
     stop.wake?.();
   });
+  const unwatchTotals = live.watchTotals(
+    campaign.id,
+    () => campaignTotals(ctx.deps, campaign.id),
+    () => {
+      stop.totalsChanged = true;
+      stop.wake?.();
+    },
+  );
   await live.attach(campaign.id);
   try {
     let cursor = afterSeq;
@@ -229,6 +240,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
 
     const check = async function* (): AsyncGenerator<CampaignEvent> {
       checkedAt = Date.now();
+      stop.totalsChanged = false;
       const m = await metrics();
       online = m.online;
       const totals = { count: m.total, online: m.online, offline: m.offline, missingInAction: m.mia };
@@ -278,9 +290,12 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
         continue;
       }
       if (stop.stopped) return;
+      if (stop.totalsChanged) yield* check();
       if (stop.signalled) continue;
+      // Idle: sleep until results or a totals change wake us, or until the coalesced progress count is due.
+      const progressPending = cursor !== sentStatus.actualResults;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, TICK_MS - (Date.now() - checkedAt)));
+        const timer = progressPending ? setTimeout(resolve, Math.max(0, TICK_MS - (Date.now() - checkedAt))) : undefined;
         stop.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -288,9 +303,10 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       });
       stop.wake = undefined;
       if (stop.stopped) return;
-      if (checkDue()) yield* check();
+      if (stop.totalsChanged || checkDue()) yield* check();
     }
   } finally {
+    unwatchTotals();
     unwatch();
     live.detach(campaign.id);
   }

@@ -23,6 +23,8 @@ type Open = {
   lastWatchedAt: number;
   /** The latest totals, shared while fresh; a promise, so callers arriving together compute once. */
   totals?: { at: number; value: Promise<HostCounts> };
+  /** Watchers told when the totals change, with the one timer that re-counts for all of them. */
+  totalsWatch?: { listeners: Set<() => void>; timer: NodeJS.Timeout; last?: string };
 };
 
 export type LiveCampaigns = {
@@ -37,6 +39,12 @@ export type LiveCampaigns = {
    * (a campaign no longer open is computed on every call).
    */
   totals(campaignId: number, compute: () => Promise<HostCounts>): Promise<HostCounts>;
+  /**
+   * Calls `listener` when an open campaign's totals change (re-counted once a second for all
+   * watchers together, so idle watchers cost no timer and no wake-up each); returns the unsubscribe.
+   * A campaign that is not open has final totals: nothing is ever called.
+   */
+  watchTotals(campaignId: number, compute: () => Promise<HostCounts>, listener: () => void): () => void;
   /** Completes what the lifetime rules say is over; returns their ids. */
   sweep(): Promise<number[]>;
   /** Loads open campaigns from storage (at start-up). */
@@ -59,6 +67,11 @@ export function createLiveCampaigns(deps: {
 
   const forget = (o: Open) => {
     open.delete(o.campaign.id);
+    if (o.totalsWatch) {
+      clearInterval(o.totalsWatch.timer);
+      // Totals are final from here on: let watchers take one last look.
+      for (const l of o.totalsWatch.listeners) l();
+    }
     for (const hostId of o.targets) {
       const set = byHost.get(hostId);
       set?.delete(o.campaign.id);
@@ -132,7 +145,7 @@ export function createLiveCampaigns(deps: {
     },
   };
 
-  return {
+  const api: LiveCampaigns = {
     router,
     open: (campaign, sql, hostIds) => add(campaign, sql, hostIds),
     isOpen: (id) => open.has(id),
@@ -166,6 +179,37 @@ export function createLiveCampaigns(deps: {
       });
       return value;
     },
+    watchTotals(campaignId, compute, listener) {
+      const o = open.get(campaignId);
+      if (!o) return () => undefined;
+      if (!o.totalsWatch) {
+        const watch: NonNullable<Open['totalsWatch']> = {
+          listeners: new Set(),
+          timer: setInterval(() => {
+            api
+              .totals(campaignId, compute)
+              .then((m) => {
+                // The first count is news too: a watcher's own first look may predate it.
+                const now = JSON.stringify(m);
+                if (now !== watch.last) for (const l of watch.listeners) l();
+                watch.last = now;
+              })
+              .catch(deps.onError);
+          }, 1000),
+        };
+        watch.timer.unref();
+        o.totalsWatch = watch;
+      }
+      const watch = o.totalsWatch;
+      watch.listeners.add(listener);
+      return () => {
+        watch.listeners.delete(listener);
+        if (watch.listeners.size === 0 && o.totalsWatch === watch) {
+          clearInterval(watch.timer);
+          o.totalsWatch = undefined;
+        }
+      };
+    },
     async sweep() {
       const now = deps.clock().getTime();
       const due = [...open.values()].filter((o) => expired(o, now)).map((o) => o.campaign.id);
@@ -180,4 +224,5 @@ export function createLiveCampaigns(deps: {
       droppedSubscribers += 1;
     },
   };
+  return api;
 }

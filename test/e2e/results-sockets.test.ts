@@ -417,4 +417,18 @@ describe('the 60 s rule (injected clock)', () => {
     expect(await liveQueries(t60.url, host)).toEqual({});
     expect(await campaignStatus(campaignId)).toBe('COMPLETE');
   });
+
+  it('should push new totals and status to an idle watcher when its only target goes offline', async () => {
+    const campaignId = await runCampaign(t60, [host.id]);
+    const client = await connectResults(t60.url, { kind: 'raw', version: 'v1' });
+    client.send(auth(t60.adminToken));
+    client.send(select(campaignId));
+    expect(await client.inbox.next()).toEqual(totals(1, 1, 0));
+    expect(await client.inbox.next()).toEqual(status(1, 0, 'pending'));
+    // An hour without a check-in: offline. Nothing else happens on the campaign.
+    clock60.advance(3600);
+    expect(await client.inbox.next()).toEqual(totals(1, 0, 1));
+    expect(await client.inbox.next()).toEqual(status(0, 0, 'finished'));
+    client.close();
+  });
 });
