@@ -94,10 +94,10 @@ export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
           typeof init.token === 'string'
             ? `Bearer ${init.token}`
             : (init.authorization ?? init.Authorization ?? ctx.extra.request.headers.authorization);
-        const contextValue = {
-          ...(await contextFactory()),
-          ...(await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown')),
-        };
+        const graphql = await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown');
+        // A subscriber dropped as too slow is cut at the socket: its sender is stuck behind a full buffer.
+        graphql.domain.disconnect = () => ctx.extra.socket.terminate();
+        const contextValue = { ...(await contextFactory()), ...graphql };
         return {
           schema,
           operationName: params.operationName,

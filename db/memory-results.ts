@@ -29,7 +29,7 @@ const countRows = (results: readonly CampaignResult[]): number => results.reduce
 
 export function createMemoryResultStore(campaigns: CampaignStore, opts: MemoryResultStoreOptions): ResultStore {
   const streams = new Map<number, Stream>();
-  const watchers = new Map<number, Set<() => void>>();
+  const watchers = new Map<number, Set<(headSeq: number) => void>>();
   let pending: CampaignResult[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -44,8 +44,8 @@ export function createMemoryResultStore(campaigns: CampaignStore, opts: MemoryRe
   const timer = setInterval(() => void flush(), opts.flushMs ?? 100);
   timer.unref();
 
-  const notify = (campaignId: number) => {
-    for (const w of watchers.get(campaignId) ?? []) w();
+  const notify = (campaignId: number, headSeq: number) => {
+    for (const w of watchers.get(campaignId) ?? []) w(headSeq);
   };
 
   /**
@@ -88,14 +88,14 @@ export function createMemoryResultStore(campaigns: CampaignStore, opts: MemoryRe
       if (s.capped) return undefined;
       if (s.rows + result.rows.length > opts.maxRowsPerCampaign) {
         s.capped = true;
-        notify(campaignId);
+        notify(campaignId, s.seq);
         return undefined;
       }
       const stored: CampaignResult = { ...result, campaignId, seq: ++s.seq };
       s.rows += result.rows.length;
       s.log.push(stored);
       pending.push(stored);
-      notify(campaignId);
+      notify(campaignId, s.seq);
       return stored;
     },
     async read(campaignId, afterSeq, limit) {

@@ -148,8 +148,8 @@ export type CampaignEvent =
 
 const TICK_MS = 1000;
 const BATCH = 256;
-/** How often, at most, a subscriber that is busy receiving results compares itself with the head. */
-const LAG_CHECK_MS = 100;
+/** How long a dropped subscriber has to take its error event before its connection is cut. */
+const DROP_GRACE_MS = 2000;
 
 /**
  * One event object per stored result, shared by every subscriber that streams it, so transports
@@ -197,7 +197,7 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
  * `signalled`: results arrived since the stream last read, so it must not sleep; `totalsChanged`:
  * the campaign's totals moved, so status and totals need a fresh look.
  */
-type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; wake?: () => void };
+type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void };
 
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
 
@@ -206,8 +206,20 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
   authorize(ctx, 'query:run_observer');
   const campaign = await getCampaign(ctx, campaignId);
   const { live, results, campaignLimits } = ctx.deps;
-  const unwatch = results.watch(campaign.id, () => {
+  let cursor = afterSeq;
+  let startLag = Number.POSITIVE_INFINITY;
+  let cutTimer: NodeJS.Timeout | undefined;
+  const unwatch = results.watch(campaign.id, (headSeq) => {
     stop.signalled = true;
+    // Judged here, on every append, because a reader stuck on a full socket does not come back to
+    // this stream to be judged. It is told (the error event) if it comes back soon; if not, its
+    // connection is cut, so its sender and buffers let go.
+    if (!stop.dropped && headSeq - cursor > startLag + campaignLimits.subscriberMaxLag) {
+      stop.dropped = true;
+      live.noteDropped();
+      cutTimer = setTimeout(() => ctx.disconnect?.(), DROP_GRACE_MS);
+      cutTimer.unref();
+    }
     stop.wake?.();
   });
   const unwatchTotals = live.watchTotals(
@@ -220,15 +232,13 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
   );
   await live.attach(campaign.id);
   try {
-    let cursor = afterSeq;
     let sentTotals = { count: 0, online: 0, offline: 0, missingInAction: 0 };
     let sentStatus: CampaignStatusEvent = { expectedResults: 0, actualResults: 0, status: 'pending' };
     let everFinished = false;
     let cappedReported = false;
     let checkedAt = 0;
     let online = 0;
-    const startLag = Math.max(0, (await results.head(campaign.id)).seq - cursor);
-    const tooFarBehind = async () => (await results.head(campaign.id)).seq - cursor > startLag + campaignLimits.subscriberMaxLag;
+    startLag = Math.max(0, (await results.head(campaign.id)).seq - cursor);
 
     // Totals of a campaign that is over cannot change in a way worth re-counting: count once.
     let finalMetrics: HostCounts | undefined;
@@ -265,18 +275,12 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     for (;;) {
       stop.signalled = false;
       const batch = await results.read(campaign.id, cursor, BATCH);
-      let lagCheckedAt = Date.now();
       for (const result of batch) {
+        if (stop.dropped) break;
         cursor = result.seq;
         yield resultEvent(result);
-        // A reader slowed by its socket takes long over a batch: notice it falling behind in time.
-        if (Date.now() - lagCheckedAt >= LAG_CHECK_MS) {
-          lagCheckedAt = Date.now();
-          if (await tooFarBehind()) break;
-        }
       }
-      if (await tooFarBehind()) {
-        live.noteDropped();
+      if (stop.dropped) {
         yield DROPPED;
         return;
       }
@@ -306,6 +310,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       if (stop.totalsChanged || checkDue()) yield* check();
     }
   } finally {
+    clearTimeout(cutTimer);
     unwatchTotals();
     unwatch();
     live.detach(campaign.id);

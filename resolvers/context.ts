@@ -36,4 +36,9 @@ export type Ctx = {
   viewer: Viewer | null;
   /** The caller's network address, for rate limits. */
   remoteAddress: string;
+  /**
+   * Cuts the caller's connection: how a stream drops a subscriber that fell too far behind while
+   * its sender is stuck on a full socket (it cannot be told through the stream it no longer reads).
+   */
+  disconnect?: () => void;
 };

@@ -271,10 +271,11 @@ export interface ResultStore {
   /** The last seq appended, and whether the row cap has been reached. */
   head(campaignId: number): Promise<{ seq: number; rows: number; capped: boolean }>;
   /**
-   * Calls `listener` after every append to the campaign, until the returned function is called.
+   * Calls `listener` with the newest seq after every append to the campaign, until the returned
+   * function is called.
    * What a watched campaign needs stays cached until its last watcher leaves.
    */
-  watch(campaignId: number, listener: () => void): () => void;
+  watch(campaignId: number, listener: (headSeq: number) => void): () => void;
   /** Forgets what is cached for a campaign that is over, once nobody watches it (its results stay readable). */
   release(campaignId: number): void;
   /** Resolves when the store answers. */

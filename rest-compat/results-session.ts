@@ -12,6 +12,8 @@ export type ResultsSocket = {
   /** Resolves once the frame is handed to the network, so a slow reader slows only itself. */
   send(text: string): Promise<void>;
   close(): void;
+  /** Cuts the connection without a goodbye (a reader too slow to read one). */
+  terminate(): void;
 };
 
 type Message = { type?: unknown; data?: unknown };
@@ -43,7 +45,7 @@ function parseFrame(text: string): (Message | undefined)[] {
 
 export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddress: string) {
   let phase: 'auth' | 'select' | 'streaming' | 'closed' = 'auth';
-  const ctx: Ctx = { deps, viewer: null, remoteAddress };
+  const ctx: Ctx = { deps, viewer: null, remoteAddress, disconnect: () => socket.terminate() };
   let stream: AsyncGenerator<CampaignEvent> | undefined;
   let queue: Promise<void> = Promise.resolve();
 

@@ -17,7 +17,7 @@ const MAX_CLIENT_BYTES = 1024 * 1024;
 /** Bytes a SockJS session may hold unsent before its sender waits. */
 const MAX_SOCKJS_BACKLOG = 1024 * 1024;
 
-type Writable = { writableLength?: number };
+type Writable = { writableLength?: number; destroy?: () => void };
 type SockjsInternals = { _session?: { send_buffer?: string[]; recv?: { response?: Writable; connection?: Writable } } };
 
 /**
@@ -30,6 +30,13 @@ function sockjsBacklog(conn: unknown): number {
   const queued = session?.send_buffer?.reduce((n, s) => n + s.length, 0) ?? 0;
   const recv = session?.recv;
   return queued + (recv?.response?.writableLength ?? recv?.connection?.writableLength ?? 0);
+}
+
+/** Closes a SockJS session and destroys its transport's stream, whose close frame could wait forever behind a full buffer. */
+function sockjsTerminate(conn: sockjs.Connection): void {
+  const recv = (conn as unknown as SockjsInternals)._session?.recv;
+  conn.close();
+  (recv?.response ?? recv?.connection)?.destroy?.();
 }
 
 type SockjsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
@@ -69,6 +76,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
           sendBehind(ws, (t, cb) => ws.send(t, cb), text, resolve);
         }),
       close: () => ws.close(1000),
+      terminate: () => ws.terminate(),
     };
     const session = openResultsSession(deps, socket, req.socket.remoteAddress ?? 'unknown');
     ws.on('message', (data, isBinary) => session.onMessage(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()));
@@ -104,6 +112,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
           }
         },
         close: () => conn.close(),
+        terminate: () => sockjsTerminate(conn),
       };
       const session = openResultsSession(deps, socket, conn.remoteAddress ?? 'unknown');
       conn.on('data', (message: string) => session.onMessage(message));

@@ -456,12 +456,13 @@ describe('slow subscribers', () => {
     expect(resultsOf(fast.items).map((e) => e.host.hostname)).toEqual(many.map((h) => h.name));
     expect(resultsOf(fast.items).every((e, i) => e.rows.length === 8 && e.rows[7]!.blob === big && e.host.hostname === many[i]!.name)).toBe(true);
 
-    // Once it reads again it finds it was dropped: an error, then the end of the stream.
+    // It did not come back to read its error in time, so its connection was cut: once it reads
+    // again it finds the socket closed abnormally after the results it had buffered.
     const behind = resultsOf(slow.items).length;
     socket!.resume();
     await slow.closed(20_000);
-    const slowEvents = eventsOf(slow.items);
-    expect(slowEvents.at(-1)).toEqual({ __typename: 'CampaignError', message: expect.stringMatching(/^subscriber too slow/) });
+    expect(slow.ended).toBe(true);
+    expect(eventsOf(slow.items).some((e) => e.__typename === 'CampaignStatus' && e.status === 'finished')).toBe(false);
     const got = resultsOf(slow.items);
     expect(got.length).toBeGreaterThanOrEqual(behind);
     expect(got.length).toBeLessThan(many.length);

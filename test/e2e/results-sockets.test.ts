@@ -15,6 +15,7 @@ import {
   enrollOfflineHost,
   liveName,
   liveQueries,
+  metricValue,
   runCampaign,
   untilMetric,
   type LiveHost,
@@ -323,6 +324,60 @@ describe('plain WebSocket limits', () => {
     expect(await client.inbox.next()).toEqual(totals(1, 1, 0));
     client.close();
   });
+});
+
+describe('slow readers', () => {
+  // Answers of 800 kB each: a reader that stops reading fills its socket buffers (a few MB) within
+  // a few of them and then falls more than subscriberMaxLag (20) results behind.
+  const big = 'x'.repeat(100_000);
+  const bigRows = (h: LiveHost) => Array.from({ length: 8 }, (_, i) => ({ host: h.name, n: String(i), blob: big }));
+  const paths = [
+    ['the plain WebSocket', '/api/v1/fleet/results/websocket', (text: string) => [text]],
+    // SockJS's own websocket transport: "o", then a["<json>", ...] frames.
+    ['SockJS over its websocket transport', '/api/v1/fleet/results/000/slowread/websocket', (text: string) =>
+      text.startsWith('a[') ? (JSON.parse(text.slice(1)) as string[]) : []],
+  ] as const;
+
+  it.each(paths)('should cut %s when its reader stops reading, while a fast watcher gets every result', async (_name, path, messagesOf) => {
+    const app = await startApp({ subscriberMaxLag: 20 });
+    await restClient(app.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: app.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
+    const many: LiveHost[] = [];
+    for (let i = 0; i < 40; i++) many.push(await enrollHost(app, `slow-${i}.example.org`));
+    const campaignId = await runCampaign(app, many.map((h) => h.id));
+
+    const slow = await connectRawFrames(app.url, path);
+    for (const m of [auth(app.adminToken), select(campaignId)]) slow.send(path.endsWith('/results/websocket') ? JSON.stringify(m) : JSON.stringify([JSON.stringify(m)]));
+    const fast = await connectResults(app.url, { kind: 'raw', version: 'v1' });
+    fast.send(auth(app.adminToken));
+    fast.send(select(campaignId));
+    await fast.inbox.waitFor(isType('status'));
+    // The slow reader is streaming (its first status came) before it stops reading.
+    for (;;) {
+      const messages = messagesOf(await slow.inbox.next()).map((m) => JSON.parse(m) as { type: string });
+      if (messages.some((m) => m.type === 'status')) break;
+    }
+    slow.pause();
+
+    const dropped = await metricValue(app.url, 'fleetgraph_live_subscribers_dropped');
+    for (const h of many) {
+      const r = await answerLive(app.url, h, campaignId, bigRows(h));
+      expect(r.status).toBe(200);
+    }
+    const results = [];
+    while (results.length < many.length) {
+      const m = await fast.inbox.next(20_000);
+      if (m.type === 'result') results.push(m.data as { host: { hostname: string }; rows: { blob: string }[] });
+    }
+    expect(results.map((r) => r.host.hostname)).toEqual(many.map((h) => h.name));
+    expect(results.every((r) => r.rows.length === 8 && r.rows[7]!.blob === big)).toBe(true);
+
+    // Dropped at once by the lag rule, then cut after its grace period, without ever reading again.
+    await untilMetric(app.url, 'fleetgraph_live_subscribers_dropped', (n) => n === dropped + 1, 10_000);
+    await untilMetric(app.url, 'fleetgraph_open_sockets', (n) => n === 1, 10_000);
+    slow.resume();
+    await slow.inbox.closed(10_000);
+    fast.close();
+  }, 60_000);
 });
 
 describe('SockJS endpoint (raw checks)', () => {

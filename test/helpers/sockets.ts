@@ -219,10 +219,19 @@ function connectSockJs(url: string, transport: SockJsTransport, version: string,
 }
 
 /** A raw `ws` client on any path (e.g. SockJS's framed websocket); every text frame as received. */
-export function connectRawFrames(url: string, path: string, timeoutMs = 5000): Promise<{ inbox: Inbox<string>; send(text: string): void; close(): void }> {
+export type RawFramesClient = {
+  inbox: Inbox<string>;
+  send(text: string): void;
+  close(): void;
+  /** Stops (and restarts) reading the socket, as a reader too slow to keep up would. */
+  pause(): void;
+  resume(): void;
+};
+
+export function connectRawFrames(url: string, path: string, timeoutMs = 5000): Promise<RawFramesClient> {
   const inbox = new Inbox<string>();
   const ws = new WebSocket(`${wsBase(url)}${path}`);
-  const client = { inbox, send: (text: string) => ws.send(text), close: () => ws.close() };
+  const client: RawFramesClient = { inbox, send: (text) => ws.send(text), close: () => ws.close(), pause: () => ws.pause(), resume: () => ws.resume() };
   open.add(client);
   ws.on('message', (data) => inbox.push(String(data)));
   ws.on('close', (code, reason) => {
