@@ -1,7 +1,8 @@
 /** The GraphQL transport: Yoga over the Pothos schema, with limits and error mapping. */
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, type execute as Execute, type subscribe as Subscribe } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type execute as Execute, type subscribe as Subscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -15,6 +16,11 @@ import { sendBehind } from './socket-send.js';
 import { schema } from './schema/index.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
+
+function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const op = getOperationAST(document, operationName);
+  return op?.operation === 'subscription';
+}
 
 const BEARER = /^bearer (\S+)$/i;
 
@@ -48,6 +54,9 @@ export function createGraphQL(deps: Deps, log: Logger) {
         maxDirectives: { n: 50 },
         maxTokens: { n: 2000 },
       }),
+      // Queries and mutations run compiled (graphql-jit: one generated function per document,
+      // cached); subscriptions keep the shared per-event execution below.
+      useGraphQlJit({}, { enableIf: (args) => !isSubscription(args.document, args.operationName) }),
       useSharedSubscriptionEvents(),
     ],
   });
