@@ -8,7 +8,7 @@ import type {
   TeamStore,
 } from '../../resolvers/ports.js';
 import type { Pack } from '../../resolvers/model.js';
-import { inList, type SqliteDb } from './db.js';
+import { inList, inPlaceholderList, type SqliteDb } from './db.js';
 import { visibilityCond } from './hosts.js';
 import { toEnrollSecret, toLabel, toPolicy, toSavedQuery, toTeam } from './rows.js';
 import * as t from './schema.js';
@@ -37,6 +37,8 @@ export function createCatalogStores(db: SqliteDb): {
       targets.filter((x) => x.packId === packId && x.type === type).map((x) => x.targetId);
     return rows.map((r) => ({ ...r, labelIds: ids(r.id, 'label'), teamIds: ids(r.id, 'team'), hostIds: ids(r.id, 'host') }));
   };
+  // Loaded for every page of hosts that shows labels: prepared once.
+  const labelsByIds = db.select().from(t.labels).where(inPlaceholderList(t.labels.id, 'ids')).prepare();
 
   return {
     savedQueries: {
@@ -99,12 +101,7 @@ export function createCatalogStores(db: SqliteDb): {
       },
       async byIds(ids) {
         if (ids.length === 0) return [];
-        return db
-          .select()
-          .from(t.labels)
-          .where(inList(t.labels.id, ids))
-          .all()
-          .map(toLabel);
+        return labelsByIds.all({ ids: JSON.stringify(ids) }).map(toLabel);
       },
       async byNames(names) {
         if (names.length === 0) return [];

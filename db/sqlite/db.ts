@@ -10,6 +10,13 @@ export type SqliteDb = BetterSQLite3Database;
 export const inList = (expr: SQLWrapper, values: readonly (number | string)[]): SQL =>
   sql`${expr} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
+/**
+ * `expr IN (list)` for a prepared statement: the list is bound at run time to the placeholder
+ * `name`, as JSON (pass `JSON.stringify(values)`), so one statement serves every list.
+ */
+export const inPlaceholderList = (expr: SQLWrapper, name: string): SQL =>
+  sql`${expr} IN (SELECT value FROM json_each(${sql.placeholder(name)}))`;
+
 /** `expr NOT IN (values)`, the list bound as one JSON parameter. */
 export const notInList = (expr: SQLWrapper, values: readonly (number | string)[]): SQL =>
   sql`${expr} NOT IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;

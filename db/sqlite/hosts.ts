@@ -2,7 +2,7 @@ import { and, desc, asc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
 import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
-import { inList, notInList, type SqliteDb } from './db.js';
+import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
 import * as t from './schema.js';
 
 const toHost = (r: typeof t.hosts.$inferSelect): Host => {
@@ -21,6 +21,17 @@ export function visibilityCond(v: HostVisibility): SQL | undefined {
   if (v.teamIds.length === 0) return sql`0`;
   return inList(t.hosts.teamId, v.teamIds);
 }
+
+/** Every host, nothing filtered out: the shape served by prepared statements. */
+const isPlain = (f: HostFilter): boolean =>
+  f.visibility.all &&
+  !f.search &&
+  !f.status &&
+  f.teamId === undefined &&
+  f.labelId === undefined &&
+  !f.excludeIds?.length &&
+  !f.targets &&
+  f.campaignId === undefined;
 
 function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
   const now = f.now.getTime();
@@ -81,6 +92,18 @@ export function createHostStore(db: SqliteDb): HostStore {
   const byNodeKey = db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))).prepare();
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
+  // Listing every host a page at a time (the hosts page, GraphQL hosts without filters) and the
+  // labels of a page of hosts run on every such request: prepared once.
+  const pageOf = (order: typeof asc) =>
+    db.select().from(t.hosts).orderBy(order(t.hosts.id)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare();
+  const plainPage = { asc: pageOf(asc), desc: pageOf(desc) };
+  const plainTotal = db.select({ n: sql<number>`count(*)` }).from(t.hosts).prepare();
+  const labelsOfHosts = db
+    .select()
+    .from(t.labelMembership)
+    .where(inPlaceholderList(t.labelMembership.hostId, 'hostIds'))
+    .orderBy(t.labelMembership.labelId)
+    .prepare();
 
   return {
     async enroll(input, now) {
@@ -196,13 +219,7 @@ export function createHostStore(db: SqliteDb): HostStore {
     async labelIds(hostIds) {
       const out = new Map(hostIds.map((id) => [id, [] as number[]]));
       if (hostIds.length === 0) return out;
-      const rows = db
-        .select()
-        .from(t.labelMembership)
-        .where(inList(t.labelMembership.hostId, hostIds))
-        .orderBy(t.labelMembership.labelId)
-        .all();
-      for (const r of rows) out.get(r.hostId)?.push(r.labelId);
+      for (const r of labelsOfHosts.all({ hostIds: JSON.stringify(hostIds) })) out.get(r.hostId)?.push(r.labelId);
       return out;
     },
     async policyResults(hostIds) {
@@ -241,6 +258,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       return out;
     },
     async list(filter, page) {
+      if (isPlain(filter)) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
       return db
         .select()
         .from(t.hosts)
@@ -266,6 +284,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
     },
     async total(filter) {
+      if (isPlain(filter)) return plainTotal.get()?.n ?? 0;
       return db.select({ n: sql<number>`count(*)` }).from(t.hosts).where(filterConds(db, filter)).get()?.n ?? 0;
     },
     async countByTeam(filter) {

@@ -54,12 +54,16 @@ export function createSpecStore(db: SqliteDb): SpecStore {
     authorId: p('authorId'),
     updatedAt: p('updatedAt'),
   };
+  // A spec that changes nothing (updated_at aside) leaves its row alone, as MySQL's upsert does
+  // for Fleet: re-applying a file writes only what it changes.
+  const compared = Object.keys(queryColumns).filter((k) => k !== 'updatedAt').map(toColumn);
   const upsertQuery = db
     .insert(t.savedQueries)
     .values({ ...queryColumns, createdAt: p('createdAt') })
     .onConflictDoUpdate({
       target: t.savedQueries.name,
       set: Object.fromEntries(Object.keys(queryColumns).map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
+      setWhere: sql.raw(`(${compared.join(', ')}) IS NOT (${compared.map((c) => `excluded.${c}`).join(', ')})`),
     })
     .prepare();
 

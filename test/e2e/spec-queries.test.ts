@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, restClient, userToken } from '../helpers/clients.js';
+import { testClock } from '../helpers/agents.js';
+import { errorOf, gqlClient, restClient, userToken } from '../helpers/clients.js';
 import { startApp, type TestApp } from '../helpers/harness.js';
 
 let t: TestApp;
@@ -75,6 +76,24 @@ describe('POST /spec/queries', () => {
     const list = await rest('GET', '/api/v1/fleet/spec/queries', { token: t.adminToken });
     const q1 = (list.body.specs as { name: string }[]).filter((s) => s.name === 'q1');
     expect(q1).toEqual([{ name: 'q1', query: 'SELECT 2' }]);
+  });
+
+  it('should leave queries a re-apply does not change untouched, and stamp only those it changes', async () => {
+    const clock = testClock();
+    const app = await startApp({}, { clock: clock.now });
+    const apply = (specs: object[]) => restClient(app.url)('POST', '/api/v1/fleet/spec/queries', { token: app.adminToken, body: { specs } });
+    const stamps = async () => {
+      const r = await gqlClient(app.url)('{ savedQueries { name updatedAt } }', {}, app.adminToken);
+      return Object.fromEntries((r.data.savedQueries as { name: string; updatedAt: string }[]).map((q) => [q.name, q.updatedAt]));
+    };
+    const specs = [{ name: 'same', query: 'SELECT 1', description: 'd' }, { name: 'edited', query: 'SELECT 2' }];
+    expect((await apply(specs)).status).toBe(200);
+    const before = await stamps();
+    clock.advance(60);
+    expect((await apply([specs[0]!, { name: 'edited', query: 'SELECT 3' }])).status).toBe(200);
+    const after = await stamps();
+    expect(after.same).toBe(before.same);
+    expect(Date.parse(after.edited!) - Date.parse(before.edited!)).toBe(60_000);
   });
 
   it('should let an observer read queries', async () => {
