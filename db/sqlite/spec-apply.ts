@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../resolvers/errors.js';
 import type { ApplyCounts, LabelSpec, PackSpec, PolicySpec, QuerySpec, SpecApplyResult, TeamSpec } from '../../resolvers/model.js';
 import type { SpecStore } from '../../resolvers/ports.js';
-import type { SqliteDb } from './db.js';
+import { inPlaceholderList, type SqliteDb } from './db.js';
 import * as t from './schema.js';
 
 const CHUNK = 500;
@@ -16,17 +16,16 @@ const chunks = <T>(xs: readonly T[]): T[][] => {
 const toColumn = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export function createSpecStore(db: SqliteDb): SpecStore {
-  const idsByName = (
-    table: typeof t.savedQueries | typeof t.labels | typeof t.teams | typeof t.packs,
-    names: readonly string[],
-  ): Map<string, number> => {
-    const out = new Map<string, number>();
-    for (const part of chunks([...new Set(names)])) {
-      for (const r of db.select({ id: table.id, name: table.name }).from(table).where(inArray(table.name, part)).all()) {
-        out.set(r.name, r.id);
-      }
-    }
-    return out;
+  type Named = typeof t.savedQueries | typeof t.labels | typeof t.teams | typeof t.packs;
+  // One prepared statement per table, the names bound as one JSON list: big applies look up
+  // thousands of names without building SQL for every chunk of them.
+  const byNames = new Map<Named, ReturnType<typeof prepareByNames>>();
+  const prepareByNames = (table: Named) =>
+    db.select({ id: table.id, name: table.name }).from(table).where(inPlaceholderList(table.name, 'names')).prepare();
+  const idsByName = (table: Named, names: readonly string[]): Map<string, number> => {
+    let stmt = byNames.get(table);
+    if (!stmt) byNames.set(table, (stmt = prepareByNames(table)));
+    return new Map(stmt.all({ names: JSON.stringify([...new Set(names)]) }).map((r) => [r.name, r.id]));
   };
   const counts = (names: string[], existing: Map<string, number>): ApplyCounts => {
     const unique = new Set(names);
