@@ -1,7 +1,8 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 
-export type SqliteDb = BetterSQLite3Database;
+export type SqliteDb = BetterSQLite3Database & { $client: Database.Database };
 
 /**
  * `expr IN (values)` with the whole list bound as one JSON parameter, so a list of any length

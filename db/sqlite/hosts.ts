@@ -3,6 +3,7 @@ import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-stat
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
 import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
+import { prepareRows } from './row-statements.js';
 import * as t from './schema.js';
 
 const toHost = (r: typeof t.hosts.$inferSelect): Host => {
@@ -89,13 +90,13 @@ function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: numbe
 
 export function createHostStore(db: SqliteDb): HostStore {
   // Every agent request authenticates through this lookup: prepare it once.
-  const byNodeKey = db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))).prepare();
+  const byNodeKey = prepareRows(db, t.hosts, db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))));
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
   // Listing every host a page at a time (the hosts page, GraphQL hosts without filters) and the
   // labels of a page of hosts run on every such request: prepared once.
   const pageOf = (order: typeof asc) =>
-    db.select().from(t.hosts).orderBy(order(t.hosts.id)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare();
+    prepareRows(db, t.hosts, db.select().from(t.hosts).orderBy(order(t.hosts.id)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')));
   const plainPage = { asc: pageOf(asc), desc: pageOf(desc) };
   const plainTotal = db.select({ n: sql<number>`count(*)` }).from(t.hosts).prepare();
   const labelsOfHosts = db
