@@ -3,6 +3,7 @@ import { NotFoundError } from '../../resolvers/errors.js';
 import type { ApplyCounts, LabelSpec, PackSpec, PolicySpec, QuerySpec, SpecApplyResult, TeamSpec } from '../../resolvers/model.js';
 import type { SpecStore } from '../../resolvers/ports.js';
 import { inPlaceholderList, type SqliteDb } from './db.js';
+import { prepareWrite } from './row-statements.js';
 import * as t from './schema.js';
 
 const CHUNK = 500;
@@ -56,15 +57,17 @@ export function createSpecStore(db: SqliteDb): SpecStore {
   // A spec that changes nothing (updated_at aside) leaves its row alone, as MySQL's upsert does
   // for Fleet: re-applying a file writes only what it changes.
   const compared = Object.keys(queryColumns).filter((k) => k !== 'updatedAt').map(toColumn);
-  const upsertQuery = db
-    .insert(t.savedQueries)
-    .values({ ...queryColumns, createdAt: p('createdAt') })
-    .onConflictDoUpdate({
-      target: t.savedQueries.name,
-      set: Object.fromEntries(Object.keys(queryColumns).map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
-      setWhere: sql.raw(`(${compared.join(', ')}) IS NOT (${compared.map((c) => `excluded.${c}`).join(', ')})`),
-    })
-    .prepare();
+  const upsertQuery = prepareWrite(
+    db,
+    db
+      .insert(t.savedQueries)
+      .values({ ...queryColumns, createdAt: p('createdAt') })
+      .onConflictDoUpdate({
+        target: t.savedQueries.name,
+        set: Object.fromEntries(Object.keys(queryColumns).map((k) => [k, sql.raw(`excluded.${toColumn(k)}`)])),
+        setWhere: sql.raw(`(${compared.join(', ')}) IS NOT (${compared.map((c) => `excluded.${c}`).join(', ')})`),
+      }),
+  );
 
   const applyQueries = (specs: QuerySpec[], authorId: number, now: Date): ApplyCounts => {
     const result = counts(specs.map((s) => s.name), idsByName(t.savedQueries, specs.map((s) => s.name)));
