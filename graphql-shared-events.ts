@@ -8,6 +8,7 @@
  * subscribers of one document cost one execution per result. Keys include the variables and the
  * viewer's identity and role, so what one caller may see never reaches another.
  */
+import { randomUUID } from 'node:crypto';
 import type { Plugin } from '@envelop/types';
 import { isAsyncIterable, mapAsyncIterator } from '@graphql-tools/utils';
 import {
@@ -77,8 +78,10 @@ export function useSharedSubscriptionEvents(): Plugin {
   };
 }
 
-const PLACEHOLDER = '\u0000shared payload\u0000';
-const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
+/** Unguessable, so no text a client controls can stand for it. */
+const PLACEHOLDER = `\u0000shared payload ${randomUUID()}\u0000`;
+/** A `next` message's payload is its last member: the placeholder can only be at the very end. */
+const PLACEHOLDER_END = `${JSON.stringify(PLACEHOLDER)}}`;
 /** Set by `replacer` and taken by `fill` in the same synchronous step (stringify, then send). */
 let pendingPayload: string | undefined;
 
@@ -105,7 +108,6 @@ export const sharedPayloads = {
     if (pendingPayload === undefined) return text;
     const json = pendingPayload;
     pendingPayload = undefined;
-    const at = text.lastIndexOf(PLACEHOLDER_JSON);
-    return at < 0 ? text : text.slice(0, at) + json + text.slice(at + PLACEHOLDER_JSON.length);
+    return text.endsWith(PLACEHOLDER_END) ? `${text.slice(0, -PLACEHOLDER_END.length)}${json}}` : text;
   },
 };
