@@ -41,10 +41,13 @@ export function createGraphQL(deps: Deps, log: Logger) {
     logging: false,
     maskedErrors: { maskError: createMaskError((err) => log.error({ err }, 'unexpected GraphQL error')) },
     // graphql-ws operations have no Fetch request; app.ts builds their context from the socket.
-    context: ({ request, req }) =>
-      request
-        ? graphQLContext(deps, request.headers.get('authorization'), req?.socket.remoteAddress ?? 'unknown')
-        : ({} as GraphQLContext),
+    context: async ({ request, req }) => {
+      if (!request) return {} as GraphQLContext;
+      const context = await graphQLContext(deps, request.headers.get('authorization'), req?.socket.remoteAddress ?? 'unknown');
+      // An SSE subscriber dropped as too slow is cut at its socket, like a graphql-ws one.
+      context.domain.disconnect = () => req?.socket.destroy();
+      return context;
+    },
     plugins: [
       EnvelopArmorPlugin({
         // Fragments are measured as if inlined, so a query's limits do not depend on how it is written.

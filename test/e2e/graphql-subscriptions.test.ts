@@ -4,6 +4,7 @@
  * enrolled agents speaking osquery's remote API over HTTP; nothing is mocked.
  */
 import Database from 'better-sqlite3';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { checkIn, detail, distributedRead, distributedWrite, enroll, flagRows, hostDetails, type Rows } from '../helpers/agents.js';
@@ -473,6 +474,63 @@ describe('slow subscribers', () => {
     expect(fast.ended).toBe(false);
     await fast.dispose();
     await slowClient.dispose();
+  }, 60_000);
+});
+
+describe('slow SSE subscribers', () => {
+  it('should cut an SSE subscriber that stops reading, while a fast one receives every result', async () => {
+    const app = await startApp({ subscriberMaxLag: 20 });
+    await restClient(app.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: app.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
+    const many: Agent[] = [];
+    for (let i = 0; i < 40; i++) many.push(await enrollHost(app, `sse-${i}.example.org`));
+    const id = await run(app, app.adminToken, many);
+
+    // A raw HTTP client, so it can stop reading: once its first status came, it pauses.
+    let received = '';
+    let paused: IncomingMessage | undefined;
+    const closed = new Promise<void>((resolve) => {
+      const req = httpRequest(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${app.adminToken}` },
+      });
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          received += chunk;
+          if (!paused && received.includes('CampaignStatus')) {
+            paused = res;
+            res.pause();
+          }
+        });
+        res.on('close', () => resolve());
+        res.on('error', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end(JSON.stringify({ query: CAMPAIGN_EVENTS, variables: { id } }));
+    });
+    const fast = watchOverWs(app.url, app.adminToken, id);
+    await started(fast);
+    const deadline = Date.now() + 5000;
+    while (!received.includes('CampaignStatus')) {
+      if (Date.now() > deadline) throw new Error('the SSE subscriber never got its first status');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    const big = 'x'.repeat(100_000);
+    for (const h of many) await answer(app, h, id, Array.from({ length: 8 }, (_, i) => ({ host: h.name, n: String(i), blob: big })));
+    await fast.until(hasStatus('finished'), 30_000);
+    expect(resultsOf(fast.items).map((e) => e.host.hostname)).toEqual(many.map((h) => h.name));
+
+    // Dropped by the lag rule at once; it does not come back within the 2 s grace, so its
+    // connection is cut: reading again, it finds the end of the stream and no `complete` event.
+    expect(await metric(app.url, 'fleetgraph_live_subscribers_dropped')).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    paused?.resume();
+    await closed;
+    expect(received).not.toContain('event: complete');
+    expect(received).not.toContain('subscriber too slow');
+    expect(fast.ended).toBe(false);
+    await fast.dispose();
   }, 60_000);
 });
 
