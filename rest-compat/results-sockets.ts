@@ -34,9 +34,11 @@ function sockjsBacklog(conn: unknown): number {
 
 /** Closes a SockJS session and destroys its transport's stream, whose close frame could wait forever behind a full buffer. */
 function sockjsTerminate(conn: sockjs.Connection): void {
+  // Taken before close(), which detaches the stream from the session.
   const recv = (conn as unknown as SockjsInternals)._session?.recv;
+  const stream = recv?.response ?? recv?.connection;
   conn.close();
-  (recv?.response ?? recv?.connection)?.destroy?.();
+  stream?.destroy?.();
 }
 
 type SockjsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;

@@ -8,16 +8,20 @@ import { DomainError, RateLimitedError } from '../resolvers/errors.js';
 /**
  * A source and positions that resolve to exactly `locations`. graphql-jit's errors carry their
  * locations but not the AST nodes behind them, and Yoga rebuilds every error it sends from nodes,
- * or from a source and positions, so locations alone would be lost on the way out.
+ * or from a source and positions, so locations alone would be lost on the way out. The source
+ * has only the lines and columns the locations need, so its size stays within the document's.
  */
 function sourceFor(locations: readonly SourceLocation[]): { source: Source; positions: number[] } {
-  const lines = Math.max(...locations.map((l) => l.line));
-  const width = Math.max(...locations.map((l) => l.column));
-  const line = ' '.repeat(width);
-  return {
-    source: new Source(Array.from({ length: lines }, () => line).join('\n')),
-    positions: locations.map((l) => (l.line - 1) * (width + 1) + (l.column - 1)),
-  };
+  const widths = new Map<number, number>();
+  for (const l of locations) widths.set(l.line, Math.max(widths.get(l.line) ?? 0, l.column));
+  const lines = Math.max(...widths.keys());
+  const starts: number[] = [];
+  let body = '';
+  for (let line = 1; line <= lines; line++) {
+    starts[line] = body.length;
+    body += `${' '.repeat(widths.get(line) ?? 0)}\n`;
+  }
+  return { source: new Source(body), positions: locations.map((l) => starts[l.line]! + l.column - 1) };
 }
 
 /** A new error at the same place as `error`. */

@@ -791,6 +791,16 @@ describe('the GraphQL endpoint', () => {
     expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  it('should locate an error far down and far right in a document without building a source that size', async () => {
+    // 20,000 lines down and 20,000 columns in: a source of lines × columns would be 400 MB.
+    const far = `{${'\n'.repeat(19_999)}${' '.repeat(19_999)}savedQueries { name } }`;
+    const r = await gqlClient(t.url)(far, {}, undefined);
+    expect(r.status).toBe(200);
+    expect(r.errors).toEqual([
+      expect.objectContaining({ path: ['savedQueries'], locations: [{ line: 20_000, column: 20_000 }], extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+  });
+
   it('should mask unexpected errors, keeping the path but not the cause', async () => {
     const broken = await startApp();
     const db = new Database(broken.dbPath);
