@@ -19,10 +19,15 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { isSharedEvent } from './resolvers/campaigns.js';
 import type { GraphQLContext } from './schema/context.js';
 
-/** Recent events kept with their executions: subscribers that keep up hit it, laggards re-execute. */
+/**
+ * Recent events kept with their executions: subscribers that keep up hit it, laggards re-execute.
+ * Entries also expire, so a finished campaign's results do not stay behind on a quiet server.
+ */
 const MAX_EVENTS = 4096;
+const EVENT_TTL_MS = 10_000;
 
 type Executions = Map<string, ExecutionResult | Promise<ExecutionResult>>;
 
@@ -49,13 +54,15 @@ const serialized = new WeakMap<ExecutionResult, string>();
 const markShared = (result: ExecutionResult) => (shared.add(result), result);
 
 export function useSharedSubscriptionEvents(): Plugin {
-  const events = new LRUCache<object, Executions>({ max: MAX_EVENTS });
+  const events = new LRUCache<object, Executions>({ max: MAX_EVENTS, ttl: EVENT_TTL_MS });
+  setInterval(() => events.purgeStale(), EVENT_TTL_MS).unref();
 
   const executeEvent = (args: ExecutionArgs, key: string, payload: unknown) => {
     const run = () => execute({ ...args, rootValue: payload });
-    if (typeof payload !== 'object' || payload === null) return run();
-    let executions = events.get(payload);
-    if (!executions) events.set(payload, (executions = new Map()));
+    if (!isSharedEvent(payload)) return run();
+    const shared = payload as object;
+    let executions = events.get(shared);
+    if (!executions) events.set(shared, (executions = new Map()));
     let result = executions.get(key);
     if (result === undefined) {
       const ran = run();
@@ -97,6 +104,8 @@ export const sharedPayloads = {
     return shared.has(result) && !result.errors ? result : undefined;
   },
   replacer(key: string, value: unknown): unknown {
+    // Each message starts afresh (key ''), so nothing left by a message that was never sent carries over.
+    if (key === '') pendingPayload = undefined;
     if (key !== 'payload' || typeof value !== 'object' || value === null || !shared.has(value as ExecutionResult)) return value;
     const result = value as ExecutionResult;
     let json = serialized.get(result);

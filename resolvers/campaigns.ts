@@ -156,11 +156,21 @@ const DROP_GRACE_MS = 2000;
  * can cache work per event (a serialized frame, a GraphQL execution) instead of per subscriber.
  */
 const resultEvents = new WeakMap<CampaignResult, CampaignEvent>();
+const sharedEvents = new WeakSet<object>();
 function resultEvent(result: CampaignResult): CampaignEvent {
   let event = resultEvents.get(result);
-  if (!event) resultEvents.set(result, (event = { kind: 'result', result }));
+  if (!event) {
+    resultEvents.set(result, (event = { kind: 'result', result }));
+    sharedEvents.add(event);
+  }
   return event;
 }
+
+/**
+ * Whether one event object reaches many subscribers (results, the drop notice), so work done for
+ * it is worth caching; totals and status events are each subscriber's own.
+ */
+export const isSharedEvent = (event: unknown): boolean => typeof event === 'object' && event !== null && sharedEvents.has(event);
 
 /**
  * The conversation after select_campaign, as an async stream: totals and status first (each only
@@ -200,6 +210,7 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
 type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void };
 
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
+sharedEvents.add(DROPPED);
 
 async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent> {
   // Fleet checks the right to run observer queries before it looks the campaign up.

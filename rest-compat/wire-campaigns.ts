@@ -27,11 +27,12 @@ export const resultRows = (r: CampaignResult) =>
   r.rows.map((row) => ({ ...row, host_hostname: r.hostname, host_display_name: r.displayName }));
 
 /**
- * Recent results' frames. Subscribers that keep up share one serialization per result; one that
- * reads old results (a late or slow reader) serializes them again rather than every result of every
- * open campaign staying in memory twice.
+ * Recent results' frames (at most 4,096, 64 M characters, 10 s). Subscribers that keep up share one
+ * serialization per result; one that reads old results (a late or slow reader) serializes them
+ * again rather than every result of every open campaign staying in memory twice.
  */
-const frames = new LRUCache<CampaignResult, string>({ max: 4096 });
+const frames = new LRUCache<CampaignResult, string>({ max: 4096, ttl: 10_000, maxSize: 64 * 1024 * 1024, sizeCalculation: (frame) => frame.length || 1 });
+setInterval(() => frames.purgeStale(), 10_000).unref();
 
 /**
  * One result as Fleet's socket message, serialized once and shared by every socket that sends it

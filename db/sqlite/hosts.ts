@@ -23,17 +23,6 @@ export function visibilityCond(v: HostVisibility): SQL | undefined {
   return inList(t.hosts.teamId, v.teamIds);
 }
 
-/** Every host, nothing filtered out: the shape served by prepared statements. */
-const isPlain = (f: HostFilter): boolean =>
-  f.visibility.all &&
-  !f.search &&
-  !f.status &&
-  f.teamId === undefined &&
-  f.labelId === undefined &&
-  !f.excludeIds?.length &&
-  !f.targets &&
-  f.campaignId === undefined;
-
 function filterConds(db: SqliteDb, f: HostFilter): SQL | undefined {
   const now = f.now.getTime();
   const conds: (SQL | undefined)[] = [visibilityCond(f.visibility)];
@@ -259,7 +248,8 @@ export function createHostStore(db: SqliteDb): HostStore {
       return out;
     },
     async list(filter, page) {
-      if (isPlain(filter)) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
+      // No condition at all (every host): the shape served by the prepared statements.
+      if (filterConds(db, filter) === undefined) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
       return db
         .select()
         .from(t.hosts)
@@ -285,7 +275,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
     },
     async total(filter) {
-      if (isPlain(filter)) return plainTotal.get()?.n ?? 0;
+      if (filterConds(db, filter) === undefined) return plainTotal.get()?.n ?? 0;
       return db.select({ n: sql<number>`count(*)` }).from(t.hosts).where(filterConds(db, filter)).get()?.n ?? 0;
     },
     async countByTeam(filter) {
