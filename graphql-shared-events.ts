@@ -54,7 +54,7 @@ const serialized = new WeakMap<ExecutionResult, string>();
 const markShared = (result: ExecutionResult) => (shared.add(result), result);
 
 export function useSharedSubscriptionEvents(): Plugin {
-  const events = new LRUCache<object, Executions>({ max: MAX_EVENTS, ttl: EVENT_TTL_MS });
+  const events = new LRUCache<object, Executions>({ max: MAX_EVENTS, ttl: EVENT_TTL_MS, ttlResolution: 1000 });
   setInterval(() => events.purgeStale(), EVENT_TTL_MS).unref();
 
   const executeEvent = (args: ExecutionArgs, key: string, payload: unknown) => {

@@ -31,7 +31,7 @@ export const resultRows = (r: CampaignResult) =>
  * serialization per result; one that reads old results (a late or slow reader) serializes them
  * again rather than every result of every open campaign staying in memory twice.
  */
-const frames = new LRUCache<CampaignResult, string>({ max: 4096, ttl: 10_000, maxSize: 64 * 1024 * 1024, sizeCalculation: (frame) => frame.length || 1 });
+const frames = new LRUCache<CampaignResult, string>({ max: 4096, ttl: 10_000, ttlResolution: 1000, maxSize: 64 * 1024 * 1024, sizeCalculation: (frame) => frame.length || 1 });
 setInterval(() => frames.purgeStale(), 10_000).unref();
 
 /**
