@@ -209,6 +209,18 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
  */
 type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void };
 
+/** Sleeps until `stop.wake()` is called, or for `ms` when given (forever otherwise). */
+async function sleep(stop: Stop, ms?: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = ms === undefined ? undefined : setTimeout(resolve, Math.max(0, ms));
+    stop.wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  stop.wake = undefined;
+}
+
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
 sharedEvents.add(DROPPED);
 
@@ -309,14 +321,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       if (stop.signalled) continue;
       // Idle: sleep until results or a totals change wake us, or until the coalesced progress count is due.
       const progressPending = cursor !== sentStatus.actualResults;
-      await new Promise<void>((resolve) => {
-        const timer = progressPending ? setTimeout(resolve, Math.max(0, TICK_MS - (Date.now() - checkedAt))) : undefined;
-        stop.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      stop.wake = undefined;
+      await sleep(stop, progressPending ? TICK_MS - (Date.now() - checkedAt) : undefined);
       if (stop.stopped) return;
       if (stop.totalsChanged || checkDue()) yield* check();
     }
@@ -372,14 +377,7 @@ export async function runSavedQuerySync(
       await take();
       if (received.length >= metrics.online || Date.now() >= deadline) break;
       if (stop.signalled) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(deadline - Date.now(), TICK_MS));
-        stop.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      stop.wake = undefined;
+      await sleep(stop, Math.min(deadline - Date.now(), TICK_MS));
     }
     return { queryId, targetedHostCount: metrics.total, respondedHostCount: received.length, results: received };
   } finally {

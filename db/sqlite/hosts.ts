@@ -248,12 +248,13 @@ export function createHostStore(db: SqliteDb): HostStore {
       return out;
     },
     async list(filter, page) {
+      const where = filterConds(db, filter);
       // No condition at all (every host): the shape served by the prepared statements.
-      if (filterConds(db, filter) === undefined) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
+      if (where === undefined) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
       return db
         .select()
         .from(t.hosts)
-        .where(filterConds(db, filter))
+        .where(where)
         .orderBy(page.order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
         .limit(page.limit)
         .offset(page.offset)
@@ -275,8 +276,9 @@ export function createHostStore(db: SqliteDb): HostStore {
       return { total: r.total, online: r.online, offline: r.total - r.online, mia: r.mia, new: r.new };
     },
     async total(filter) {
-      if (filterConds(db, filter) === undefined) return plainTotal.get()?.n ?? 0;
-      return db.select({ n: sql<number>`count(*)` }).from(t.hosts).where(filterConds(db, filter)).get()?.n ?? 0;
+      const where = filterConds(db, filter);
+      if (where === undefined) return plainTotal.get()?.n ?? 0;
+      return db.select({ n: sql<number>`count(*)` }).from(t.hosts).where(where).get()?.n ?? 0;
     },
     async countByTeam(filter) {
       const rows = db
