@@ -61,7 +61,7 @@ const SWEEP_MS = 5000;
 
 export function buildApp(config: Config, opts: BuildOptions = {}): App {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = openStore(config.db);
+  const store = openStore(config.db, { agentCacheHosts: config.agentCacheHosts });
   const agentLog = createAgentLogFiles(config.osqueryLogDir, (err) => log.error({ err }, 'writing agent logs failed'));
   const seen = createSeenTracker(store.hosts);
   const clock = opts.clock ?? (() => new Date());

@@ -32,6 +32,8 @@ export type Config = {
   campaignMaxDuration: number;
   /** Results a subscriber may fall behind (beyond where it started) before it is dropped. */
   subscriberMaxLag: number;
+  /** Hosts kept in memory by node key for the agent API (0: none). */
+  agentCacheHosts: number;
   /** Default and longest wait of the synchronous query run, in seconds. */
   syncRunTimeout: number;
   syncRunMaxTimeout: number;
@@ -86,6 +88,7 @@ const OPTIONS = {
   campaignMaxRows: { env: 'FLEETGRAPH_CAMPAIGN_MAX_ROWS', flag: 'campaign-max-rows', default: '250000', parse: integer(1, 100_000_000) },
   campaignMaxDuration: { env: 'FLEETGRAPH_CAMPAIGN_MAX_DURATION', flag: 'campaign-max-duration', default: '86400', parse: integer(1, 31_536_000) },
   subscriberMaxLag: { env: 'FLEETGRAPH_SUBSCRIBER_MAX_LAG', flag: 'subscriber-max-lag', default: '10000', parse: integer(1, 100_000_000) },
+  agentCacheHosts: { env: 'FLEETGRAPH_AGENT_CACHE_HOSTS', flag: 'agent-cache-hosts', default: '100000', parse: integer(0, 100_000_000) },
   syncRunTimeout: { env: 'FLEETGRAPH_SYNC_RUN_TIMEOUT', flag: 'sync-run-timeout', default: '25', parse: integer(0, 3600) },
   syncRunMaxTimeout: { env: 'FLEETGRAPH_SYNC_RUN_MAX_TIMEOUT', flag: 'sync-run-max-timeout', default: '120', parse: integer(0, 3600) },
 } satisfies Record<keyof Config, Option>;

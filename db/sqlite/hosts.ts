@@ -2,6 +2,7 @@ import { and, desc, asc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
 import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
+import { AgentHostCache } from './agent-host-cache.js';
 import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
 import { prepareRows } from './row-statements.js';
 import * as t from './schema.js';
@@ -77,8 +78,15 @@ function targetsCond(db: SqliteDb, targets: { hostIds: number[]; labelIds: numbe
   return or(byId, group)!;
 }
 
-export function createHostStore(db: SqliteDb): HostStore {
-  // Every agent request authenticates through this lookup: prepare it once.
+export type HostStoreOptions = {
+  /** Hosts kept in memory by node key for the agent API (0: none). */
+  agentCacheHosts?: number;
+};
+
+export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStoreOptions = {}): HostStore {
+  // Every agent request authenticates through this lookup: prepare it once, and keep the answers
+  // (forgotten below wherever a host is written).
+  const cache = agentCacheHosts > 0 ? new AgentHostCache(agentCacheHosts) : undefined;
   const byNodeKey = prepareRows(db, t.hosts, db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))));
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
@@ -97,7 +105,7 @@ export function createHostStore(db: SqliteDb): HostStore {
 
   return {
     async enroll(input, now) {
-      return db.transaction(() => {
+      const host = db.transaction(() => {
         const values = { ...input.details, nodeKeyHash: input.nodeKeyHash, teamId: input.teamId, lastEnrolledAt: now, updatedAt: now };
         const row = db
           .insert(t.hosts)
@@ -113,10 +121,17 @@ export function createHostStore(db: SqliteDb): HostStore {
         }
         return toHost(row);
       });
+      cache?.forget(host.id);
+      return host;
     },
     async byNodeKeyHash(hash) {
+      const cached = cache?.get(hash);
+      if (cached) return cached;
       const r = byNodeKey.get({ hash });
-      return r && toHost(r);
+      if (!r) return undefined;
+      const host = toHost(r);
+      cache?.set(hash, host);
+      return host;
     },
     async byDeviceTokenHash(hash) {
       const r = db
@@ -138,6 +153,7 @@ export function createHostStore(db: SqliteDb): HostStore {
       return db.select().from(t.hosts).where(inList(t.hosts.hostname, hostnames)).all().map(toHost);
     },
     async apply(hostId, w, now) {
+      cache?.forget(hostId);
       db.transaction(() => {
         const patch: Partial<typeof t.hosts.$inferInsert> = { ...w.details, updatedAt: now };
         if (w.detailsUpdated) patch.detailUpdatedAt = now;
@@ -190,8 +206,10 @@ export function createHostStore(db: SqliteDb): HostStore {
       db.transaction(() => {
         for (const [id, at] of seenTimes) stmt.run({ id, seen: at.getTime() });
       });
+      for (const [id, at] of seenTimes) cache?.seen(id, at);
     },
     async requestRefetch(hostId, now) {
+      cache?.forget(hostId);
       db.update(t.hosts).set({ refetchRequested: true, updatedAt: now }).where(eq(t.hosts.id, hostId)).run();
     },
     async inventory(hostIds) {

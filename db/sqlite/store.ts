@@ -7,7 +7,7 @@ import type { Store } from '../../resolvers/ports.js';
 import { createCatalogStores } from './catalog.js';
 import { toAppConfig } from './rows.js';
 import { createCampaignStore } from './campaigns.js';
-import { createHostStore } from './hosts.js';
+import { createHostStore, type HostStoreOptions } from './hosts.js';
 import { createSpecStore } from './spec-apply.js';
 import { createUserStores } from './users.js';
 import * as t from './schema.js';
@@ -15,7 +15,7 @@ import * as t from './schema.js';
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** Opens (creating if needed) a SQLite file or ':memory:', applies migrations, returns the Store. */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: HostStoreOptions = {}): Store {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -28,7 +28,7 @@ export function openSqliteStore(path: string): Store {
     ...createUserStores(db),
     ...createCatalogStores(db),
     specs: createSpecStore(db),
-    hosts: createHostStore(db),
+    hosts: createHostStore(db, options),
     campaigns: createCampaignStore(db),
     appConfig: {
       async get() {

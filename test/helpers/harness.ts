@@ -46,6 +46,7 @@ export async function startApp(
       subscriberMaxLag: 10_000,
       syncRunTimeout: 25,
       syncRunMaxTimeout: 120,
+      agentCacheHosts: 100_000,
       ...overrides,
     },
     { log: pino({ level: process.env.TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },

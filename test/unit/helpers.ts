@@ -31,7 +31,7 @@ afterAll(() => {
 });
 
 export function makeDeps(opts: DepsOptions = {}): TestDeps {
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(':memory:', { agentCacheHosts: 100_000 });
   opened.push(store);
   let now = NOW;
   const clock = () => now;
