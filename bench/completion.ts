@@ -140,7 +140,7 @@ export const completion: Benchmark = {
       );
       notes.push(
         `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,
-        `agents check in every ${interval} s ± 10 % (the simulator's jitter), so the last one can come ${interval * 1.1} s after creation; last run: ${answered}/${hosts} agents answered the campaign, the synchronous run reported ${responded}/${hosts} hosts`,
+        `agents pause exactly ${interval} s after each check-in (as osquery does), so the last one comes about ${interval} s after creation plus its own request time; last run: ${answered}/${hosts} agents answered the campaign, the synchronous run reported ${responded}/${hosts} hosts`,
       );
     } finally {
       await pool.close();

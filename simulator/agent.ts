@@ -341,7 +341,9 @@ export class SimulatedAgent {
         }
         await this.limiter.run(() => this.checkIn());
         if (this.options.logs !== false) await this.maybeFlushLogs();
-        delayMs = jitter(this.currentIntervalMs(), 0.1);
+        // osquery's distributed loop pauses exactly the interval after each read and run; only
+        // the first check-in is spread, and only failures back off with jitter.
+        delayMs = this.currentIntervalMs();
       } catch (error) {
         if (signal.aborted) break;
         this.recordError(error);
