@@ -116,7 +116,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
   });
   const yoga = createGraphQL(deps, log);
 
-  const ops = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+  const OPS_PATHS = new Set(['/healthz', '/metrics']);
+  const ops = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (path === '/healthz') {
       try {
         await store.ping();
@@ -125,18 +126,14 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
         log.error({ err }, 'health check failed');
         sendJson(res, 503, { status: 'unavailable' });
       }
-      return true;
+      return;
     }
-    if (path === '/metrics') {
-      if (config.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
-        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
-        return true;
-      }
-      const body = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-      return true;
+    if (config.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      return;
     }
-    return false;
+    const body = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   };
 
   const server = createServer((req, res) => {
@@ -158,7 +155,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       else log.info(line, 'request');
     });
     void (async () => {
-      if (await ops(req, res, path)) return;
+      if (OPS_PATHS.has(path)) return ops(req, res, path);
       if (resultsSockets.handleRequest(req, res, path)) return;
       if (path === '/graphql' || path.startsWith('/graphql/')) {
         const started = process.hrtime.bigint();
@@ -166,7 +163,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
         observe('/graphql', req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
         return;
       }
-      await rest(req, res);
+      await rest(req, res, url);
     })().catch((err: unknown) => {
       log.error({ err }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });

@@ -7,7 +7,7 @@ import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, requestUrl, sendJson, sendJsonText } from './http.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, sendJson, sendJsonText } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -50,7 +50,8 @@ const METHODS: Method[] = ['GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'PUT'];
 
 export type RestObserver = (routePattern: string, method: string, status: number, seconds: number) => void;
 
-export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** `url` is the request's parsed URL, which the server has already built. */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 /** Builds Fleet's route table into one request handler that answers in Fleet's JSON shapes. */
 export function createRestHandler(deps: Deps, routes: Route[], observe: RestObserver): RestHandler {
@@ -61,10 +62,9 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
     }
   }
 
-  return async (req, res) => {
+  return async (req, res, url) => {
     const started = process.hrtime.bigint();
     const method = (req.method ?? 'GET').toUpperCase() as Method;
-    const url = requestUrl(req) ?? new URL('http://localhost/');
     const found = router.find(method, url.pathname);
     let pattern = 'unmatched';
     let status = 500;

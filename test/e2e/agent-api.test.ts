@@ -3,6 +3,7 @@
  * Effects are observed only through user-facing routes: /hosts/search, /targets/count, GraphQL.
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -913,6 +914,32 @@ describe('agent authentication and request decoding', () => {
     const raw = JSON.stringify({ node_key: key, log_type: 'status', data: ['x'.repeat(16 * 1024 * 1024)] });
     const r = await osquery(t.url, '/api/osquery/log', undefined, { raw });
     expect(r).toEqual({ status: 413, body: { error: 'request body is larger than 16777216 bytes' } });
+  });
+
+  it('should answer 413 and close the connection when a chunked body grows past 16 MiB', async () => {
+    const { key } = await newHost();
+    const { hostname, port } = new URL(t.url);
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = http.request({ hostname, port, path: '/api/osquery/log', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      });
+      // The server may close while the client is still sending: that is the point.
+      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
+      req.write(`{"node_key":${JSON.stringify(key)},"log_type":"status","data":["`);
+      const mib = 'x'.repeat(1024 * 1024);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 17) {
+          sent++;
+          if (!req.write(mib)) return void req.once('drain', more);
+        }
+        req.end('"]}');
+      };
+      more();
+    });
+    expect(answer).toEqual({ status: 413, connection: 'close', body: JSON.stringify({ error: 'request body is larger than 16777216 bytes' }) });
   });
 });
 
