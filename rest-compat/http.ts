@@ -11,41 +11,46 @@ export class PayloadTooLargeError extends DomainError {
 }
 
 /**
- * The whole body. Listeners rather than `for await`: every agent check-in reads a body, and the
- * async iterator cost more than the read.
+ * The whole body. Plain listeners rather than `for await`: every agent check-in reads a body, and
+ * the async iterator cost more than the read. The listeners stay until the request is gone; a
+ * flag, not removal, keeps them from acting twice.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const tooLarge = () => new PayloadTooLargeError(`request body is larger than ${limit} bytes`);
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(new PayloadTooLargeError(tooLargeMessage(limit)));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
-    const done = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
-      if (size <= limit) {
-        parts.push(chunk);
-        return;
+      if (size <= limit) parts.push(chunk);
+      else {
+        // The rest is not read: the 413 goes out with `connection: close`, which ends the upload.
+        settled = true;
+        reject(new PayloadTooLargeError(tooLargeMessage(limit)));
       }
-      // The rest is not read: the 413 goes out with `connection: close`, which ends the upload.
-      done();
-      reject(tooLarge());
-    };
-    const onEnd = () => {
-      done();
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
       resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
-    };
-    const onError = (err: Error) => {
-      done();
+    });
+    req.on('error', (err) => {
+      if (settled) return;
+      settled = true;
       reject(err);
-    };
-    const onClose = () => onError(new Error('request closed before its body was read'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    });
+    req.on('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error('request closed before its body was read'));
+    });
   });
 }
+
+const tooLargeMessage = (limit: number) => `request body is larger than ${limit} bytes`;
 
 /** Fleet decodes before it authenticates: an empty or malformed body is 400 even without a token. */
 export function decodeJson<T>(raw: Buffer, schema: z.ZodType<T>): T {
