@@ -39,6 +39,8 @@ export type HostListOptions = {
   labelId?: number;
   offset: number;
   limit: number;
+  /** Read only these host fields (see HostStore.list): for listings that show a few. */
+  fields?: ReadonlySet<keyof Host>;
 };
 
 async function filterFor(ctx: Ctx, viewer: Viewer, extra: Partial<HostFilter> = {}, includeObserver = false): Promise<HostFilter> {
@@ -48,10 +50,10 @@ async function filterFor(ctx: Ctx, viewer: Viewer, extra: Partial<HostFilter> = 
 
 export async function listHosts(ctx: Ctx, opts: HostListOptions): Promise<{ hosts: Host[]; total: number }> {
   const viewer = authorize(ctx, 'host:read');
-  const { offset, limit, ...where } = opts;
+  const { offset, limit, fields, ...where } = opts;
   const filter = await filterFor(ctx, viewer, where);
   // Only the total is shown, so the status sums of count() would be wasted work.
-  const [hosts, total] = await Promise.all([ctx.deps.store.hosts.list(filter, { offset, limit }), ctx.deps.store.hosts.total(filter)]);
+  const [hosts, total] = await Promise.all([ctx.deps.store.hosts.list(filter, { offset, limit }, fields), ctx.deps.store.hosts.total(filter)]);
   return { hosts, total };
 }
 

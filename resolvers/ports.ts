@@ -193,7 +193,12 @@ export interface HostStore {
   /** Ids of the packs targeting each host by label, team or id, keyed by host id. */
   packIds(hosts: readonly Host[]): Promise<Map<number, number[]>>;
   memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
-  list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }): Promise<Host[]>;
+  /**
+   * A page of hosts. With `fields`, a sparse read for listings: only those host fields (and `id`)
+   * are read and set, the others are left undefined; a name that is not a stored host field reads
+   * whole hosts.
+   */
+  list(filter: HostFilter, page: { offset: number; limit: number; order?: 'asc' | 'desc' }, fields?: ReadonlySet<keyof Host>): Promise<Host[]>;
   count(filter: HostFilter): Promise<HostCounts>;
   /** How many hosts the filter selects, without the status breakdown. */
   total(filter: HostFilter): Promise<number>;

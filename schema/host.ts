@@ -12,6 +12,7 @@ import {
   type MunkiInfo,
 } from '../resolvers/model.js';
 import { builder, toId } from './builder.js';
+import { hostFieldsRead } from './host-fields.js';
 import { LabelRef } from './label.js';
 import { present } from './loaded.js';
 import { PackRef } from './pack.js';
@@ -167,12 +168,14 @@ builder.queryFields((t) => ({
       teamId: t.arg.id({ description: 'A team, or 0 for hosts on no team.' }),
       labelId: t.arg.id(),
     },
-    resolve: async (_, args, { domain }) => {
+    resolve: async (_, args, { domain }, info) => {
       let total = 0;
+      const fields = hostFieldsRead(info);
       const connection = await resolveOffsetConnection({ args }, async ({ offset, limit }) => {
         const page = await hosts.listHosts(domain, {
           offset,
           limit,
+          ...(fields ? { fields } : {}),
           ...(args.search ? { search: args.search } : {}),
           ...(args.status ? { status: args.status } : {}),
           ...(args.teamId != null ? { teamId: String(args.teamId) === '0' ? null : toId(args.teamId) } : {}),

@@ -1,15 +1,41 @@
-import { and, desc, asc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, asc, eq, getTableColumns, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { LRUCache } from 'lru-cache';
 import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
 import { AgentHostCache } from './agent-host-cache.js';
 import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
-import { prepareRows } from './row-statements.js';
+import { preparePicked, prepareRows, type RowStatement } from './row-statements.js';
 import * as t from './schema.js';
 
 const toHost = (r: typeof t.hosts.$inferSelect): Host => {
   const { nodeKeyHash: _, ...rest } = r;
   return { ...rest, seenTime: r.seenTime ?? r.createdAt, updatedAt: r.updatedAt ?? r.createdAt };
+};
+
+const hostColumns: Record<string, SQLiteColumn> = getTableColumns(t.hosts);
+
+/**
+ * The columns of a sparse read: `id`, the fields asked for, and `createdAt` where a field falls
+ * back to it. Undefined when a name is not a stored host field: then whole hosts are read.
+ */
+function pickColumns(fields: ReadonlySet<keyof Host>): Record<string, SQLiteColumn> | undefined {
+  const picked: Record<string, SQLiteColumn> = { id: hostColumns.id! };
+  for (const field of fields) {
+    const column = field === ('nodeKeyHash' as string) ? undefined : hostColumns[field];
+    if (!column) return undefined;
+    picked[field] = column;
+  }
+  if (fields.has('seenTime') || fields.has('updatedAt')) picked.createdAt = hostColumns.createdAt!;
+  return picked;
+}
+
+/** A sparse row as a Host: only its own fields are set (see HostStore.list). */
+const toSparseHost = (r: Record<string, unknown>): Host => {
+  if ('seenTime' in r) r.seenTime ??= r.createdAt;
+  if ('updatedAt' in r) r.updatedAt ??= r.createdAt;
+  return r as Host;
 };
 
 const emptyInventory = (): HostInventory => ({ users: null, software: null, batteries: null, deviceMapping: null, munki: null, mdm: null });
@@ -95,6 +121,22 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
   const pageOf = (order: typeof asc) =>
     prepareRows(db, t.hosts, db.select().from(t.hosts).orderBy(order(t.hosts.id)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')));
   const plainPage = { asc: pageOf(asc), desc: pageOf(desc) };
+  // Sparse pages of every host, one prepared statement per column set a client has asked for.
+  const sparsePages = new LRUCache<string, RowStatement<Record<string, unknown>>>({ max: 64 });
+  const sparsePage = (picked: Record<string, SQLiteColumn>, order: 'asc' | 'desc') => {
+    const key = `${order} ${Object.keys(picked).join(',')}`;
+    let statement = sparsePages.get(key);
+    if (!statement) {
+      const query = db
+        .select(picked)
+        .from(t.hosts)
+        .orderBy((order === 'desc' ? desc : asc)(t.hosts.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'));
+      sparsePages.set(key, (statement = preparePicked(db, picked, query)));
+    }
+    return statement;
+  };
   const plainTotal = db.select({ n: sql<number>`count(*)` }).from(t.hosts).prepare();
   const labelsOfHosts = db
     .select()
@@ -265,8 +307,21 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
       for (const r of rows) out.get(r.labelId)?.push(r.hostId);
       return out;
     },
-    async list(filter, page) {
+    async list(filter, page, fields) {
       const where = filterConds(db, filter);
+      const picked = fields && pickColumns(fields);
+      if (picked) {
+        if (where === undefined) return sparsePage(picked, page.order ?? 'asc').all({ limit: page.limit, offset: page.offset }).map(toSparseHost);
+        return db
+          .select(picked)
+          .from(t.hosts)
+          .where(where)
+          .orderBy(page.order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
+          .limit(page.limit)
+          .offset(page.offset)
+          .all()
+          .map(toSparseHost);
+      }
       // No condition at all (every host): the shape served by the prepared statements.
       if (where === undefined) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
       return db
