@@ -138,12 +138,12 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
     return statement;
   };
   const plainTotal = db.select({ n: sql<number>`count(*)` }).from(t.hosts).prepare();
-  const labelsOfHosts = db
-    .select()
-    .from(t.labelMembership)
-    .where(inPlaceholderList(t.labelMembership.hostId, 'hostIds'))
-    .orderBy(t.labelMembership.labelId)
-    .prepare();
+  const membership = { hostId: t.labelMembership.hostId, labelId: t.labelMembership.labelId };
+  const labelsOfHosts = preparePicked(
+    db,
+    membership,
+    db.select(membership).from(t.labelMembership).where(inPlaceholderList(t.labelMembership.hostId, 'hostIds')).orderBy(t.labelMembership.labelId),
+  );
 
   return {
     async enroll(input, now) {
@@ -269,7 +269,7 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
     async labelIds(hostIds) {
       const out = new Map(hostIds.map((id) => [id, [] as number[]]));
       if (hostIds.length === 0) return out;
-      for (const r of labelsOfHosts.all({ hostIds: JSON.stringify(hostIds) })) out.get(r.hostId)?.push(r.labelId);
+      for (const r of labelsOfHosts.all({ hostIds: JSON.stringify(hostIds) })) out.get(r.hostId as number)?.push(r.labelId as number);
       return out;
     },
     async policyResults(hostIds) {
