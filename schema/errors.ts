@@ -32,6 +32,16 @@ function relocated(error: unknown, message: string, extensions: Record<string, u
 }
 
 export function createMaskError(report: (err: unknown) => void) {
+  // A subscription result executed once and shared (graphql-shared-events.ts) reaches every
+  // subscriber with the same error: report it once, not once per subscriber.
+  const reported = new WeakSet<object>();
+  const reportOnce = (err: unknown) => {
+    if (typeof err === 'object' && err !== null) {
+      if (reported.has(err)) return;
+      reported.add(err);
+    }
+    report(err);
+  };
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const domain = original instanceof DomainError ? original : undefined;
@@ -45,7 +55,7 @@ export function createMaskError(report: (err: unknown) => void) {
     if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) {
       return error;
     }
-    report(original);
+    reportOnce(original);
     return relocated(error, message, { code: 'INTERNAL_SERVER_ERROR' });
   };
 }

@@ -1,0 +1,33 @@
+/**
+ * Unexpected errors are masked for clients and reported to the log. A subscription result that is
+ * executed once and shared by every subscriber carries the same error to each of them: the log
+ * must get it once.
+ */
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createMaskError } from '../../schema/errors.js';
+import { NotFoundError } from '../../resolvers/errors.js';
+
+describe('createMaskError', () => {
+  it('should mask an unexpected error for every result that carries it and report it once', () => {
+    const reports: unknown[] = [];
+    const mask = createMaskError((err) => reports.push(err));
+    const disk = new Error('disk on fire');
+    for (let i = 0; i < 3; i++) {
+      const masked = mask(new GraphQLError('disk on fire', { originalError: disk }), 'Unexpected error.');
+      expect(masked.message).toBe('Unexpected error.');
+      expect((masked as GraphQLError).extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    }
+    const other = new Error('other');
+    mask(new GraphQLError('other', { originalError: other }), 'Unexpected error.');
+    expect(reports).toEqual([disk, other]);
+  });
+
+  it('should pass domain errors through with their code and report nothing', () => {
+    const reports: unknown[] = [];
+    const mask = createMaskError((err) => reports.push(err));
+    const masked = mask(new GraphQLError('x', { originalError: new NotFoundError('Host', 7) }), 'Unexpected error.') as GraphQLError;
+    expect(masked.extensions.code).toBe('NOT_FOUND');
+    expect(reports).toEqual([]);
+  });
+});
