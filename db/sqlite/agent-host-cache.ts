@@ -5,7 +5,9 @@ import type { Host } from '../../resolvers/model.js';
  * Hosts by node-key hash, for the agent API: every check-in authenticates with its node key, and
  * reading the whole host row for it was a quarter of an empty check-in's cost. The host store
  * owns every write to the hosts table, so it forgets a host whenever it writes one; entries are
- * never refreshed in place except for the check-in time, which the store batches.
+ * never refreshed in place except for the check-in time, which the store batches. That holds for
+ * one server process per database, as with the embedded SQLite file; instances sharing a database
+ * would need the forgetting to cross processes.
  */
 export class AgentHostCache {
   private readonly byHash: LRUCache<string, Host>;
