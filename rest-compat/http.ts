@@ -18,6 +18,7 @@ export class PayloadTooLargeError extends DomainError {
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(new PayloadTooLargeError(tooLargeMessage(limit)));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (req.destroyed) return Promise.reject(new Error('request closed before its body was read'));
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -27,7 +28,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       size += chunk.length;
       if (size <= limit) parts.push(chunk);
       else {
-        // The rest is not read: the 413 goes out with `connection: close`, which ends the upload.
+        // The rest is read and dropped until the 413, sent with `connection: close`, ends the upload.
         settled = true;
         reject(new PayloadTooLargeError(tooLargeMessage(limit)));
       }

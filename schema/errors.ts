@@ -31,14 +31,19 @@ function relocated(error: unknown, message: string, extensions: Record<string, u
   return new GraphQLError(message, { nodes: from?.nodes, path: from?.path, extensions, ...where });
 }
 
+const REPORT_AGAIN_MS = 60_000;
+
 export function createMaskError(report: (err: unknown) => void) {
   // A subscription result executed once and shared (graphql-shared-events.ts) reaches every
-  // subscriber with the same error: report it once, not once per subscriber.
-  const reported = new WeakSet<object>();
+  // subscriber with the same error: report it once, not once per subscriber. An error object
+  // that keeps coming back (a cached rejection) is reported again after a minute.
+  const reportedAt = new WeakMap<object, number>();
   const reportOnce = (err: unknown) => {
     if (typeof err === 'object' && err !== null) {
-      if (reported.has(err)) return;
-      reported.add(err);
+      const now = Date.now();
+      const last = reportedAt.get(err);
+      if (last !== undefined && now - last < REPORT_AGAIN_MS) return;
+      reportedAt.set(err, now);
     }
     report(err);
   };

@@ -38,7 +38,7 @@ export function hostFieldsRead(info: GraphQLResolveInfo): ReadonlySet<keyof Host
   const children = (node: ResolveTree): ResolveTree[] => Object.values(node.fieldsByTypeName).flatMap((byAlias) => Object.values(byAlias));
   const readHost = (host: ResolveTree) => {
     for (const field of children(host)) {
-      for (const read of READS[field.name] ?? [field.name as keyof Host]) fields.add(read);
+      for (const read of Object.hasOwn(READS, field.name) ? READS[field.name]! : [field.name as keyof Host]) fields.add(read);
     }
   };
   for (const field of children(tree)) {

@@ -7,7 +7,8 @@ import type { Host } from '../../resolvers/model.js';
  * owns every write to the hosts table, so it forgets a host whenever it writes one; entries are
  * never refreshed in place except for the check-in time, which the store batches. That holds for
  * one server process per database, as with the embedded SQLite file; instances sharing a database
- * would need the forgetting to cross processes.
+ * would need the forgetting to cross processes. Foreign keys write hosts too: `hosts.team_id` is
+ * set null when its team is deleted, so a team deletion (there is none yet) must forget its hosts.
  */
 export class AgentHostCache {
   private readonly byHash: LRUCache<string, Host>;

@@ -18,16 +18,18 @@ const hostColumns: Record<string, SQLiteColumn> = getTableColumns(t.hosts);
 
 /**
  * The columns of a sparse read: `id`, the fields asked for, and `createdAt` where a field falls
- * back to it. Undefined when a name is not a stored host field: then whole hosts are read.
+ * back to it, in one order whatever the order of the selection (so permuted selections share a
+ * statement). Undefined when a name is not a stored host field: then whole hosts are read.
  */
 function pickColumns(fields: ReadonlySet<keyof Host>): Record<string, SQLiteColumn> | undefined {
+  const names = new Set<string>(fields);
+  if (names.has('seenTime') || names.has('updatedAt')) names.add('createdAt');
+  names.delete('id');
   const picked: Record<string, SQLiteColumn> = { id: hostColumns.id! };
-  for (const field of fields) {
-    const column = field === ('nodeKeyHash' as string) ? undefined : hostColumns[field];
-    if (!column) return undefined;
-    picked[field] = column;
+  for (const name of [...names].sort()) {
+    if (name === 'nodeKeyHash' || !Object.hasOwn(hostColumns, name)) return undefined;
+    picked[name] = hostColumns[name]!;
   }
-  if (fields.has('seenTime') || fields.has('updatedAt')) picked.createdAt = hostColumns.createdAt!;
   return picked;
 }
 

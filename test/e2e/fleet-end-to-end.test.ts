@@ -395,4 +395,27 @@ describe('host listings that read only the selected columns', () => {
       }
     }
   }, 60_000);
+
+  it('should read what fragments, aliases and @skip/@include select, as host(id) does', async () => {
+    const selection = '... on Host { s: status } ...names osVersion @include(if: $yes) platform @skip(if: $yes) cpu: cpuBrand @skip(if: $no)';
+    const fragment = 'fragment names on Host { displayName label: labels { name } }';
+    const variables = { yes: true, no: false };
+    const expected: unknown[] = [];
+    // Three hosts a request: with this selection's own aliases that stays within the server's 15.
+    for (let from = 0; from < nodes.length; from += 3) {
+      const chunk = nodes.slice(from, from + 3);
+      const byId = await gql(
+        `query ($yes: Boolean!, $no: Boolean!) { ${chunk.map((n, i) => `h${i}: host(id: ${n.id}) { id ${selection} }`).join(' ')} } ${fragment}`,
+        variables,
+        t.adminToken,
+      );
+      expect(byId.errors).toBeUndefined();
+      expected.push(...chunk.map((_, i) => byId.data[`h${i}`]));
+    }
+    const listed = await gql(`query ($yes: Boolean!, $no: Boolean!) { hosts(first: ${HOSTS}) { edges { node { id ${selection} } } } } ${fragment}`, variables, t.adminToken);
+    expect(listed.errors).toBeUndefined();
+    const got = listed.data.hosts.edges.map((e: { node: unknown }) => e.node);
+    expect(got).toEqual(expected);
+    expect(got[0]).toEqual({ id: expect.any(String), s: 'ONLINE', displayName: expect.any(String), label: expect.any(Array), osVersion: expect.any(String), cpu: expect.any(String) });
+  });
 });
