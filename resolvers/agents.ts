@@ -120,7 +120,8 @@ export async function agentConfig(ctx: AgentCtx, host: Host): Promise<JsonObject
   return config;
 }
 
-const emptyWrite = (w: Partial<AgentWrite>): AgentWrite => ({
+/** A write that changes nothing but what `w` says. */
+export const emptyWrite = (w: Partial<AgentWrite>): AgentWrite => ({
   details: {},
   inventory: {},
   detailsUpdated: false,

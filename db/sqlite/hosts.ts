@@ -312,29 +312,19 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
     async list(filter, page, fields) {
       const where = filterConds(db, filter);
       const picked = fields && pickColumns(fields);
-      if (picked) {
-        if (where === undefined) return sparsePage(picked, page.order ?? 'asc').all({ limit: page.limit, offset: page.offset }).map(toSparseHost);
-        return db
-          .select(picked)
-          .from(t.hosts)
-          .where(where)
-          .orderBy(page.order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
-          .limit(page.limit)
-          .offset(page.offset)
-          .all()
-          .map(toSparseHost);
-      }
-      // No condition at all (every host): the shape served by the prepared statements.
-      if (where === undefined) return plainPage[page.order ?? 'asc'].all({ limit: page.limit, offset: page.offset }).map(toHost);
-      return db
-        .select()
+      const order = page.order ?? 'asc';
+      const bounds = { limit: page.limit, offset: page.offset };
+      // No condition at all (every host): the shapes served by prepared statements.
+      if (where === undefined) return picked ? sparsePage(picked, order).all(bounds).map(toSparseHost) : plainPage[order].all(bounds).map(toHost);
+      const rows: Record<string, unknown>[] = db
+        .select(picked ?? hostColumns)
         .from(t.hosts)
         .where(where)
-        .orderBy(page.order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
+        .orderBy(order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
         .limit(page.limit)
         .offset(page.offset)
-        .all()
-        .map(toHost);
+        .all();
+      return picked ? rows.map(toSparseHost) : rows.map((r) => toHost(r as typeof t.hosts.$inferSelect));
     },
     async count(filter) {
       const now = filter.now.getTime();

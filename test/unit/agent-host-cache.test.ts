@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../db/sqlite/store.js';
-import type { AgentWrite, Store } from '../../resolvers/ports.js';
+import { emptyWrite } from '../../resolvers/agents.js';
+import type { Store } from '../../resolvers/ports.js';
 import { NOW } from './helpers.js';
 
 const stores: Store[] = [];
@@ -21,15 +22,7 @@ const open = (agentCacheHosts: number): Store => {
 
 const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
-const write = (w: Partial<AgentWrite>): AgentWrite => ({
-  details: {},
-  inventory: {},
-  detailsUpdated: false,
-  labelResults: new Map(),
-  policyResults: new Map(),
-  clearRefetch: false,
-  ...w,
-});
+const write = emptyWrite;
 
 const enroll = (store: Store, n: number, nodeKeyHash = `hash-${n}`, at = NOW) =>
   store.hosts.enroll(
