@@ -207,7 +207,7 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
  * `signalled`: results arrived since the stream last read, so it must not sleep; `totalsChanged`:
  * the campaign's totals moved, so status and totals need a fresh look.
  */
-type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void };
+type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void; due?: NodeJS.Timeout };
 
 /** Sleeps until `stop.wake()` is called, or for `ms` when given (forever otherwise). */
 async function sleep(stop: Stop, ms?: number): Promise<void> {
@@ -219,6 +219,19 @@ async function sleep(stop: Stop, ms?: number): Promise<void> {
     };
   });
   stop.wake = undefined;
+}
+
+/**
+ * Wakes the stream `ms` from now unless a wake-up is already set. While results stream, a
+ * subscriber sleeps and wakes once per result; one timer left running across those wake-ups costs
+ * far less than a timer set and cleared for each of them.
+ */
+function wakeIn(stop: Stop, ms: number): void {
+  if (stop.due) return;
+  stop.due = setTimeout(() => {
+    stop.due = undefined;
+    stop.wake?.();
+  }, Math.max(0, ms));
 }
 
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
@@ -314,19 +327,21 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       }
       if (batch.length > 0) {
         if (checkDue() || (!everFinished && cursor >= online)) yield* check();
-        continue;
+        // Nothing appended since the read (the flag was cleared before it): no need to read again.
+        if (batch.length === BATCH || stop.signalled) continue;
       }
       if (stop.stopped) return;
       if (stop.totalsChanged) yield* check();
       if (stop.signalled) continue;
       // Idle: sleep until results or a totals change wake us, or until the coalesced progress count is due.
-      const progressPending = cursor !== sentStatus.actualResults;
-      await sleep(stop, progressPending ? TICK_MS - (Date.now() - checkedAt) : undefined);
+      if (cursor !== sentStatus.actualResults) wakeIn(stop, TICK_MS - (Date.now() - checkedAt));
+      await sleep(stop);
       if (stop.stopped) return;
       if (stop.totalsChanged || checkDue()) yield* check();
     }
   } finally {
     clearTimeout(cutTimer);
+    clearTimeout(stop.due);
     unwatchTotals();
     unwatch();
     live.detach(campaign.id);
