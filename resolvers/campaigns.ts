@@ -209,22 +209,18 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
  */
 type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void; due?: NodeJS.Timeout };
 
-/** Sleeps until `stop.wake()` is called, or for `ms` when given (forever otherwise). */
-async function sleep(stop: Stop, ms?: number): Promise<void> {
+/** Sleeps until `stop.wake()` is called: by new results, a totals change, or `wakeIn`. */
+async function sleep(stop: Stop): Promise<void> {
   await new Promise<void>((resolve) => {
-    const timer = ms === undefined ? undefined : setTimeout(resolve, Math.max(0, ms));
-    stop.wake = () => {
-      clearTimeout(timer);
-      resolve();
-    };
+    stop.wake = resolve;
   });
   stop.wake = undefined;
 }
 
 /**
- * Wakes the stream `ms` from now unless a wake-up is already set. While results stream, a
- * subscriber sleeps and wakes once per result; one timer left running across those wake-ups costs
- * far less than a timer set and cleared for each of them.
+ * Wakes the sleeper `ms` from now unless a wake-up is already set. While results stream, a waiter
+ * sleeps and wakes once per result; one timer left running across those wake-ups costs far less
+ * than a timer set and cleared for each of them. The owner clears `stop.due` when it is done.
  */
 function wakeIn(stop: Stop, ms: number): void {
   if (stop.due) return;
@@ -392,10 +388,13 @@ export async function runSavedQuerySync(
       await take();
       if (received.length >= metrics.online || Date.now() >= deadline) break;
       if (stop.signalled) continue;
-      await sleep(stop, Math.min(deadline - Date.now(), TICK_MS));
+      // Only the deadline is awaited besides results: one timer for the whole wait.
+      wakeIn(stop, deadline - Date.now());
+      await sleep(stop);
     }
     return { queryId, targetedHostCount: metrics.total, respondedHostCount: received.length, results: received };
   } finally {
+    clearTimeout(stop.due);
     unwatch();
     live.detach(campaign.id);
     await live.complete(campaign.id);

@@ -119,15 +119,12 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
   // Listing every host a page at a time (the hosts page, GraphQL hosts without filters) and the
-  // labels of a page of hosts run on every such request: prepared once.
-  const pageOf = (order: typeof asc) =>
-    prepareRows(db, t.hosts, db.select().from(t.hosts).orderBy(order(t.hosts.id)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')));
-  const plainPage = { asc: pageOf(asc), desc: pageOf(desc) };
-  // Sparse pages of every host, one prepared statement per column set a client has asked for.
-  const sparsePages = new LRUCache<string, RowStatement<Record<string, unknown>>>({ max: 64 });
-  const sparsePage = (picked: Record<string, SQLiteColumn>, order: 'asc' | 'desc') => {
-    const key = `${order} ${Object.keys(picked).join(',')}`;
-    let statement = sparsePages.get(key);
+  // labels of a page of hosts run on every such request: prepared once, pages per column set
+  // asked for (whole rows, or the columns of a sparse read).
+  const pages = new LRUCache<string, RowStatement<Record<string, unknown>>>({ max: 64 });
+  const pageOf = (picked: Record<string, SQLiteColumn>, order: 'asc' | 'desc') => {
+    const key = `${order} ${picked === hostColumns ? '*' : Object.keys(picked).join(',')}`;
+    let statement = pages.get(key);
     if (!statement) {
       const query = db
         .select(picked)
@@ -135,7 +132,7 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
         .orderBy((order === 'desc' ? desc : asc)(t.hosts.id))
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset'));
-      sparsePages.set(key, (statement = preparePicked(db, picked, query)));
+      pages.set(key, (statement = preparePicked(db, picked, query)));
     }
     return statement;
   };
@@ -314,16 +311,19 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
       const picked = fields && pickColumns(fields);
       const order = page.order ?? 'asc';
       const bounds = { limit: page.limit, offset: page.offset };
-      // No condition at all (every host): the shapes served by prepared statements.
-      if (where === undefined) return picked ? sparsePage(picked, order).all(bounds).map(toSparseHost) : plainPage[order].all(bounds).map(toHost);
-      const rows: Record<string, unknown>[] = db
-        .select(picked ?? hostColumns)
-        .from(t.hosts)
-        .where(where)
-        .orderBy(order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
-        .limit(page.limit)
-        .offset(page.offset)
-        .all();
+      const columns = picked ?? hostColumns;
+      // No condition at all (every host): the shape served by prepared statements.
+      const rows: Record<string, unknown>[] =
+        where === undefined
+          ? pageOf(columns, order).all(bounds)
+          : db
+              .select(columns)
+              .from(t.hosts)
+              .where(where)
+              .orderBy(order === 'desc' ? desc(t.hosts.id) : asc(t.hosts.id))
+              .limit(page.limit)
+              .offset(page.offset)
+              .all();
       return picked ? rows.map(toSparseHost) : rows.map((r) => toHost(r as typeof t.hosts.$inferSelect));
     },
     async count(filter) {

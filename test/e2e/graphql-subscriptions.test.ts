@@ -64,6 +64,15 @@ const RUN_BY_NAMES = `mutation ($query: String, $queryId: ID, $selected: Targets
 }`;
 
 /** Starts a campaign over the given host ids and answers its id. */
+/** A server of its own with `count` enrolled hosts named `<prefix>-<i>.example.org`. */
+async function appWithHosts(overrides: Parameters<typeof startApp>[0], prefix: string, count: number): Promise<{ app: TestApp; hosts: Agent[] }> {
+  const app = await startApp(overrides);
+  await restClient(app.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: app.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
+  const hosts: Agent[] = [];
+  for (let i = 0; i < count; i++) hosts.push(await enrollHost(app, `${prefix}-${i}.example.org`));
+  return { app, hosts };
+}
+
 async function run(t: TestApp, token: string, hosts: Agent[], sql = SQL): Promise<string> {
   const r = await gqlClient(t.url)(RUN, { query: sql, selected: { hosts: hosts.map((h) => h.id) } }, token);
   expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
@@ -409,10 +418,7 @@ describe('campaignEvents over SSE', () => {
 
 describe('result cap', () => {
   it('should stop streaming at campaignMaxRows and report the cap once', async () => {
-    const capped = await startApp({ campaignMaxRows: 5 });
-    await restClient(capped.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: capped.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
-    const four: Agent[] = [];
-    for (let i = 0; i < 4; i++) four.push(await enrollHost(capped, `capped-${i}.example.org`));
+    const { app: capped, hosts: four } = await appWithHosts({ campaignMaxRows: 5 }, 'capped', 4);
     const id = await run(capped, capped.adminToken, four);
     const s = watchOverWs(capped.url, capped.adminToken, id);
     await started(s);
@@ -433,10 +439,7 @@ describe('result cap', () => {
 
 describe('slow subscribers', () => {
   it('should drop a subscriber that stops reading while a fast one receives every result in order', async () => {
-    const app = await startApp({ subscriberMaxLag: 20 });
-    await restClient(app.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: app.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
-    const many: Agent[] = [];
-    for (let i = 0; i < 60; i++) many.push(await enrollHost(app, `busy-${i}.example.org`));
+    const { app, hosts: many } = await appWithHosts({ subscriberMaxLag: 20 }, 'busy', 60);
     const id = await run(app, app.adminToken, many);
 
     let socket: WebSocket | undefined;
@@ -479,10 +482,7 @@ describe('slow subscribers', () => {
 
 describe('slow SSE subscribers', () => {
   it('should cut an SSE subscriber that stops reading, while a fast one receives every result', async () => {
-    const app = await startApp({ subscriberMaxLag: 20 });
-    await restClient(app.url)('POST', '/api/v1/fleet/spec/enroll_secret', { token: app.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
-    const many: Agent[] = [];
-    for (let i = 0; i < 40; i++) many.push(await enrollHost(app, `sse-${i}.example.org`));
+    const { app, hosts: many } = await appWithHosts({ subscriberMaxLag: 20 }, 'sse', 40);
     const id = await run(app, app.adminToken, many);
 
     // A raw HTTP client, so it can stop reading: once its first status came, it pauses.
