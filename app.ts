@@ -136,6 +136,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   };
 
+  const everyRequest = log.isLevelEnabled('info');
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const url = requestUrl(req);
@@ -144,16 +145,20 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       return;
     }
     const path = url.pathname;
-    res.on('finish', () => {
+    const logRequest = () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
+      if (!everyRequest && !err && !ingestProblems) return;
       // Device tokens are credentials: never write them to the log.
       const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
       const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
       if (err) log.error(line, 'request');
       else if (ingestProblems) log.warn(line, 'request');
       else log.info(line, 'request');
-    });
+    };
+    // A listener per request only when every request is logged; otherwise failures and ingest
+    // problems, which the handler records on the request, are logged once it is done.
+    if (everyRequest) res.on('finish', logRequest);
     void (async () => {
       if (OPS_PATHS.has(path)) return ops(req, res, path);
       if (resultsSockets.handleRequest(req, res, path)) return;
@@ -164,11 +169,14 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
         return;
       }
       await rest(req, res, url);
-    })().catch((err: unknown) => {
-      log.error({ err }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
-      else res.destroy();
-    });
+    })().then(
+      () => everyRequest || logRequest(),
+      (err: unknown) => {
+        log.error({ err }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+        else res.destroy();
+      },
+    );
   });
 
   const { wss: graphqlWss, dispose: disposeGraphqlWs } = createGraphQLWs(yoga, deps);

@@ -21,6 +21,8 @@ export type LoadOptions = {
   connections: number;
   /** Seconds. */
   duration: number;
+  /** Stop after this many requests instead of after `duration`. */
+  amount?: number;
   method?: 'GET' | 'POST';
   path?: string;
   headers?: Record<string, string>;
@@ -38,6 +40,7 @@ export function load(o: LoadOptions): Promise<LoadResult> {
         url: o.url + (o.path ?? ''),
         connections: o.connections,
         duration: o.duration,
+        ...(o.amount === undefined ? {} : { amount: o.amount }),
         method: o.method ?? 'GET',
         headers: o.headers,
         body: o.body,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterAll } from 'vitest';
 import { buildApp, type App } from '../../app.js';
 import type { Config } from '../../config.js';
@@ -19,7 +19,7 @@ afterAll(async () => {
 /** Starts a real server on a random port over a fresh SQLite file; stopped after the file's tests. */
 export async function startApp(
   overrides: Partial<Config> = {},
-  opts: { setup?: boolean; clock?: () => Date } = {},
+  opts: { setup?: boolean; clock?: () => Date; log?: Logger } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetgraph-test-'));
   const dbPath = join(dir, 'fleetgraph.db');
@@ -49,7 +49,7 @@ export async function startApp(
       agentCacheHosts: 100_000,
       ...overrides,
     },
-    { log: pino({ level: process.env.TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },
+    { log: opts.log ?? pino({ level: process.env.TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const url = await app.start();
   leftovers.push(async () => {
