@@ -1,10 +1,17 @@
 /**
  * Write-behind for results sockets. A sender that waited for every frame to reach the kernel
  * could send one frame per subscriber per turn of the event loop, each in its own system call.
- * Here a frame is handed over at once while the socket holds little unsent data: frames sent in
- * one burst of work leave together in one `writev` (the socket is corked until the burst ends), and
- * only a reader that lets its buffer grow past the bound makes its sender wait, so memory per
- * slow reader stays bounded and the slowness stays with that reader.
+ * Here a frame is handed over at once while the socket holds little unsent data, and the frames
+ * of a few milliseconds leave together: every socket written to is corked, and all of them are
+ * uncorked together once `HOLD_MS` have passed since the first frame was held (one `writev` per
+ * socket for all its frames of that window). A busy campaign delivers several results per system
+ * call instead of one, which is most of what fan-out costs; a quiet one adds at most `HOLD_MS`.
+ *
+ * The hold is checked on every send as well as by a timer: a timer alone fires only between turns
+ * of the event loop, and a loaded server's turn (hundreds of agents' answers) lasts far longer.
+ *
+ * Only a reader that lets its buffer grow past the bound makes its sender wait, so memory per slow
+ * reader stays bounded and the slowness stays with that reader.
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -12,24 +19,37 @@ import type { WebSocket } from 'ws';
 /** Bytes a socket may hold unsent before its sender waits for the network. */
 export const MAX_UNSENT_BYTES = 256 * 1024;
 
+/** How long a frame may wait for others to share its system call. */
+export const HOLD_MS = 5;
+
 const ignore = () => undefined;
 
-const corked = new WeakSet<Duplex>();
+/** Sockets corked in the current window, and when the window opened. */
+const held = new Set<Duplex>();
+let windowOpenedAt = 0;
+let timer: NodeJS.Timeout | undefined;
 
-/**
- * Holds a socket's writes until the current burst of work (this tick's callbacks and promise
- * jobs) is over, so the frames a sender produces in one go leave in one system call instead of
- * one each. ws keeps its TCP socket private; `_socket` is where every version has it.
- */
-function corkForThisTick(ws: WebSocket): void {
+function flushHeld(): void {
+  clearTimeout(timer);
+  timer = undefined;
+  // Uncorking may run write callbacks; take the set first so nothing held meanwhile is lost.
+  const sockets = [...held];
+  held.clear();
+  for (const socket of sockets) socket.uncork();
+}
+
+function hold(ws: WebSocket): void {
+  // ws keeps its TCP socket private; `_socket` is where every version has it.
   const socket = (ws as unknown as { _socket?: Duplex })._socket;
-  if (!socket || corked.has(socket)) return;
-  corked.add(socket);
+  if (!socket) return;
+  if (held.size > 0 && performance.now() - windowOpenedAt >= HOLD_MS) flushHeld();
+  if (held.has(socket)) return;
+  if (held.size === 0) {
+    windowOpenedAt = performance.now();
+    timer = setTimeout(flushHeld, HOLD_MS);
+  }
+  held.add(socket);
   socket.cork();
-  process.nextTick(() => {
-    corked.delete(socket);
-    socket.uncork();
-  });
 }
 
 /**
@@ -37,7 +57,7 @@ function corkForThisTick(ws: WebSocket): void {
  * bound, once this frame has been written above it. Errors close the socket, which ends the sender.
  */
 export function sendBehind(ws: WebSocket, send: (text: string, cb: (err?: Error) => void) => void, text: string, done: () => void): void {
-  corkForThisTick(ws);
+  hold(ws);
   if (ws.bufferedAmount < MAX_UNSENT_BYTES) {
     send(text, ignore);
     done();
