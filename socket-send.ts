@@ -13,7 +13,6 @@
  * Only a reader that lets its buffer grow past the bound makes its sender wait, so memory per slow
  * reader stays bounded and the slowness stays with that reader.
  */
-import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /** Bytes a socket may hold unsent before its sender waits for the network. */
@@ -24,8 +23,11 @@ export const HOLD_MS = 5;
 
 const ignore = () => undefined;
 
-/** Sockets corked in the current window, and when the window opened. */
-const held = new Set<Duplex>();
+/** A socket or HTTP response whose writes can be held back. */
+type Corkable = { cork(): void; uncork(): void };
+
+/** Streams corked in the current window, and when the window opened. */
+const held = new Set<Corkable>();
 let windowOpenedAt = 0;
 let timer: NodeJS.Timeout | undefined;
 
@@ -33,23 +35,21 @@ function flushHeld(): void {
   clearTimeout(timer);
   timer = undefined;
   // Uncorking may run write callbacks; take the set first so nothing held meanwhile is lost.
-  const sockets = [...held];
+  const streams = [...held];
   held.clear();
-  for (const socket of sockets) socket.uncork();
+  for (const stream of streams) stream.uncork();
 }
 
-function hold(ws: WebSocket): void {
-  // ws keeps its TCP socket private; `_socket` is where every version has it.
-  const socket = (ws as unknown as { _socket?: Duplex })._socket;
-  if (!socket) return;
+/** Holds the stream's writes until the current window closes (a no-op if they already are). */
+export function holdWrites(stream: Corkable): void {
   if (held.size > 0 && performance.now() - windowOpenedAt >= HOLD_MS) flushHeld();
-  if (held.has(socket)) return;
+  if (held.has(stream)) return;
   if (held.size === 0) {
     windowOpenedAt = performance.now();
     timer = setTimeout(flushHeld, HOLD_MS);
   }
-  held.add(socket);
-  socket.cork();
+  held.add(stream);
+  stream.cork();
 }
 
 /**
@@ -57,7 +57,9 @@ function hold(ws: WebSocket): void {
  * bound, once this frame has been written above it. Errors close the socket, which ends the sender.
  */
 export function sendBehind(ws: WebSocket, send: (text: string, cb: (err?: Error) => void) => void, text: string, done: () => void): void {
-  hold(ws);
+  // ws keeps its TCP socket private; `_socket` is where every version has it.
+  const socket = (ws as unknown as { _socket?: Corkable })._socket;
+  if (socket) holdWrites(socket);
   if (ws.bufferedAmount < MAX_UNSENT_BYTES) {
     send(text, ignore);
     done();

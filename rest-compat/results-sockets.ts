@@ -9,7 +9,7 @@ import sockjs from 'sockjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../resolvers/context.js';
 import { openResultsSession, type ResultsSocket } from './results-session.js';
-import { sendBehind } from '../socket-send.js';
+import { holdWrites, sendBehind } from '../socket-send.js';
 
 const PREFIXES = ['/api/v1/fleet/results', '/api/2022-04/fleet/results', '/api/latest/fleet/results'];
 const PING_MS = 25_000;
@@ -17,7 +17,7 @@ const MAX_CLIENT_BYTES = 1024 * 1024;
 /** Bytes a SockJS session may hold unsent before its sender waits. */
 const MAX_SOCKJS_BACKLOG = 1024 * 1024;
 
-type Writable = { writableLength?: number; destroy?: () => void };
+type Writable = { writableLength?: number; destroy?: () => void; cork?: () => void; uncork?: () => void };
 type SockjsInternals = { _session?: { send_buffer?: string[]; recv?: { response?: Writable; connection?: Writable } } };
 
 /**
@@ -32,11 +32,16 @@ function sockjsBacklog(conn: unknown): number {
   return queued + (recv?.response?.writableLength ?? recv?.connection?.writableLength ?? 0);
 }
 
+/** The stream a SockJS session's transport writes to now: its HTTP response, or its upgraded socket. */
+function sockjsStream(conn: sockjs.Connection): Writable | undefined {
+  const recv = (conn as unknown as SockjsInternals)._session?.recv;
+  return recv?.response ?? recv?.connection;
+}
+
 /** Closes a SockJS session and destroys its transport's stream, whose close frame could wait forever behind a full buffer. */
 function sockjsTerminate(conn: sockjs.Connection): void {
   // Taken before close(), which detaches the stream from the session.
-  const recv = (conn as unknown as SockjsInternals)._session?.recv;
-  const stream = recv?.response ?? recv?.connection;
+  const stream = sockjsStream(conn);
   conn.close();
   stream?.destroy?.();
 }
@@ -106,6 +111,8 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
       const socket: ResultsSocket = {
         send: async (text) => {
           if (conn.readyState !== 1) return;
+          const stream = sockjsStream(conn);
+          if (stream?.cork && stream.uncork) holdWrites(stream as Required<Pick<Writable, 'cork' | 'uncork'>>);
           conn.write(text);
           // SockJS queues without limit for a slow reader; wait here instead, so the reader falls
           // behind in the shared result log (where the lag rule drops it) and not in memory.
