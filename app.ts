@@ -40,6 +40,19 @@ const sameSecret = (a: string, b: string): boolean => {
   return timingSafeEqual(digest(a), digest(b));
 };
 
+/** One request's log line: every request's (`all`), or else only a failed one's or one with ingest problems. */
+function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, path: string, started: bigint, all: boolean): void {
+  const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
+  if (!all && !err && !ingestProblems) return;
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // Device tokens are credentials: never write them to the log.
+  const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
+  const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
+  if (err) log.error(line, 'request');
+  else if (ingestProblems) log.warn(line, 'request');
+  else log.info(line, 'request');
+}
+
 export function createLogger(level: Config['logLevel']): Logger {
   if (process.stdout.isTTY && level !== 'silent') {
     return pino({ level }, pino.transport({ target: 'pino-pretty', options: { destination: 1 } }));
@@ -145,20 +158,9 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       return;
     }
     const path = url.pathname;
-    const logRequest = () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
-      if (!everyRequest && !err && !ingestProblems) return;
-      // Device tokens are credentials: never write them to the log.
-      const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
-      const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
-      if (err) log.error(line, 'request');
-      else if (ingestProblems) log.warn(line, 'request');
-      else log.info(line, 'request');
-    };
     // A listener per request only when every request is logged; otherwise failures and ingest
     // problems, which the handler records on the request, are logged once it is done.
-    if (everyRequest) res.on('finish', logRequest);
+    if (everyRequest) res.on('finish', () => logRequest(log, req, res, path, started, true));
     void (async () => {
       if (OPS_PATHS.has(path)) return ops(req, res, path);
       if (resultsSockets.handleRequest(req, res, path)) return;
@@ -170,7 +172,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       }
       await rest(req, res, url);
     })().then(
-      () => everyRequest || logRequest(),
+      () => everyRequest || logRequest(log, req, res, path, started, false),
       (err: unknown) => {
         log.error({ err }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });

@@ -57,15 +57,16 @@ export function useSharedSubscriptionEvents(): Plugin {
   const events = new LRUCache<object, Executions>({ max: MAX_EVENTS, ttl: EVENT_TTL_MS, ttlResolution: 1000 });
   setInterval(() => events.purgeStale(), EVENT_TTL_MS).unref();
 
+  // Runs once per subscriber per event: no closure is made here (each would cost an allocation and,
+  // under tsx, a name definition).
   const executeEvent = (args: ExecutionArgs, key: string, payload: unknown) => {
-    const run = () => execute({ ...args, rootValue: payload });
-    if (!isSharedEvent(payload)) return run();
+    if (!isSharedEvent(payload)) return execute({ ...args, rootValue: payload });
     const shared = payload as object;
     let executions = events.get(shared);
     if (!executions) events.set(shared, (executions = new Map()));
     let result = executions.get(key);
     if (result === undefined) {
-      const ran = run();
+      const ran = execute({ ...args, rootValue: payload });
       executions.set(key, (result = ran instanceof Promise ? ran.then(markShared) : markShared(ran)));
     }
     return result;
@@ -89,29 +90,41 @@ export function useSharedSubscriptionEvents(): Plugin {
 const PLACEHOLDER = `\u0000shared payload ${randomUUID()}\u0000`;
 /** A `next` message's payload is its last member: the placeholder can only be at the very end. */
 const PLACEHOLDER_END = `${JSON.stringify(PLACEHOLDER)}}`;
-/** Set by `replacer` and taken by `fill` in the same synchronous step (stringify, then send). */
+/** Set by a stand-in's `toJSON` and taken by `fill` in the same synchronous step (stringify, then send). */
 let pendingPayload: string | undefined;
 
 /**
+ * What graphql-ws serializes in a shared result's place: its `toJSON` hands JSON.stringify the
+ * placeholder and leaves the result's own JSON (computed once per result) for `fill`. One per
+ * result, so subscribers of one result share it as they share the result.
+ */
+const standIns = new WeakMap<ExecutionResult, object>();
+function standIn(result: ExecutionResult): object {
+  let stand = standIns.get(result);
+  if (!stand) {
+    stand = {
+      toJSON() {
+        let json = serialized.get(result);
+        if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
+        pendingPayload = json;
+        return PLACEHOLDER;
+      },
+    };
+    standIns.set(result, stand);
+  }
+  return stand;
+}
+
+/**
  * graphql-ws serializes every `next` message whole, so N subscribers of one shared result would
- * serialize it N times. These three hooks let it serialize only the envelope: `onNext` hands over
- * the shared result itself (graphql-ws would otherwise copy it), `replacer` swaps it for a
- * placeholder while remembering its JSON (computed once per result), and `fill` puts that JSON in
- * the placeholder's place in the outgoing text. Results with errors take the ordinary path.
+ * serialize it N times. These two hooks let it serialize only the envelope: `onNext` hands over a
+ * stand-in for the shared result (graphql-ws would otherwise copy it), whose `toJSON` puts a
+ * placeholder in the message and remembers the result's JSON, and `fill` puts that JSON in the
+ * placeholder's place in the outgoing text. Results with errors take the ordinary path.
  */
 export const sharedPayloads = {
   onNext(result: ExecutionResult): ExecutionResult | undefined {
-    return shared.has(result) && !result.errors ? result : undefined;
-  },
-  replacer(key: string, value: unknown): unknown {
-    // Each message starts afresh (key ''), so nothing left by a message that was never sent carries over.
-    if (key === '') pendingPayload = undefined;
-    if (key !== 'payload' || typeof value !== 'object' || value === null || !shared.has(value as ExecutionResult)) return value;
-    const result = value as ExecutionResult;
-    let json = serialized.get(result);
-    if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
-    pendingPayload = json;
-    return PLACEHOLDER;
+    return shared.has(result) && !result.errors ? (standIn(result) as ExecutionResult) : undefined;
   },
   fill(text: string): string {
     if (pendingPayload === undefined) return text;

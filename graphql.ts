@@ -83,7 +83,6 @@ export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
   const server = useServer(
     {
       onNext: (_ctx, _id, _payload, _args, result) => sharedPayloads.onNext(result),
-      jsonMessageReplacer: sharedPayloads.replacer,
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
