@@ -47,7 +47,9 @@ function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, path
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   // Device tokens are credentials: never write them to the log.
   const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
-  const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, err, ingestProblems };
+  // A response cut after its headers went out (a failed or abandoned stream) says so.
+  const cut = res.headersSent && !res.writableFinished ? true : undefined;
+  const line = { method: req.method, path: logged, status: res.statusCode, ms: Math.round(ms * 100) / 100, cut, err, ingestProblems };
   if (err) log.error(line, 'request');
   else if (ingestProblems) log.warn(line, 'request');
   else log.info(line, 'request');
@@ -158,9 +160,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       return;
     }
     const path = url.pathname;
-    // A listener per request only when every request is logged; otherwise failures and ingest
-    // problems, which the handler records on the request, are logged once it is done.
-    if (everyRequest) res.on('finish', () => logRequest(log, req, res, path, started, true));
+    // A listener per request only when every request is logged ('close': a cut response never
+    // finishes); otherwise failures and ingest problems, which the handler records on the
+    // request, are logged once it is done.
+    if (everyRequest) res.once('close', () => logRequest(log, req, res, path, started, true));
     void (async () => {
       if (OPS_PATHS.has(path)) return ops(req, res, path);
       if (resultsSockets.handleRequest(req, res, path)) return;

@@ -124,6 +124,9 @@ function standIn(result: ExecutionResult): object {
  */
 export const sharedPayloads = {
   onNext(result: ExecutionResult): ExecutionResult | undefined {
+    // Left by a message that was serialized but never sent (its socket was closing); nothing in
+    // flight sits between a stand-in's toJSON and its fill, so nothing of use is lost here.
+    pendingPayload = undefined;
     return shared.has(result) && !result.errors ? (standIn(result) as ExecutionResult) : undefined;
   },
   fill(text: string): string {

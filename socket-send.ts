@@ -37,7 +37,13 @@ function flushHeld(): void {
   // Uncorking may run write callbacks; take the set first so nothing held meanwhile is lost.
   const streams = [...held];
   held.clear();
-  for (const stream of streams) stream.uncork();
+  for (const stream of streams) {
+    try {
+      stream.uncork();
+    } catch {
+      // A stream that fails here is being torn down; the others must still be released.
+    }
+  }
 }
 
 /** Holds the stream's writes until the current window closes (a no-op if they already are). */

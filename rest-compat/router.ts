@@ -106,7 +106,9 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
     } catch (err) {
       const e = errorShape === 'osquery' ? encodeOsqueryError(err) : encodeError(err);
       status = e.status;
-      if (status === 500) (req as IncomingMessage & { err?: unknown }).err = err;
+      // A client that leaves mid-stream (a download cut short) is not a server failure to log.
+      const clientLeft = res.headersSent && (err as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+      if (status === 500 && !clientLeft) (req as IncomingMessage & { err?: unknown }).err = err;
       if (!res.headersSent) sendJson(res, e.status, e.body, e.headers);
       else res.destroy();
     } finally {

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { MAX_UNSENT_BYTES, sendBehind } from '../../socket-send.js';
+import { HOLD_MS, MAX_UNSENT_BYTES, sendBehind } from '../../socket-send.js';
 
 type Pair = { server: WebSocket; client: WebSocket; received: string[] };
 
@@ -43,7 +43,37 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** How many corks the server side's TCP socket holds (ours, if the frame is being held). */
+const corks = (ws: WebSocket) => (ws as unknown as { _socket: { writableCorked: number } })._socket.writableCorked;
+
 describe('sendBehind', () => {
+  it('holds a frame back briefly and then releases it', async () => {
+    const [p] = await pairs(1);
+    send(p!.server, 'held');
+    expect(corks(p!.server)).toBe(1);
+    // Past this tick's callbacks and promise jobs: still held, for frames to come.
+    await new Promise((resolve) => process.nextTick(resolve));
+    await Promise.resolve();
+    expect(corks(p!.server)).toBe(1);
+    await until(() => p!.received.length === 1);
+    expect(corks(p!.server)).toBe(0);
+    expect(p!.received).toEqual(['held']);
+  });
+
+  it('releases a window older than the hold at the next send, even within one turn of the event loop', async () => {
+    const [a, b] = await pairs(2);
+    send(a!.server, 'first');
+    const opened = performance.now();
+    while (performance.now() - opened < 2 * HOLD_MS) {
+      // A long synchronous turn, as a loaded server's: the timer cannot fire meanwhile.
+    }
+    send(b!.server, 'second');
+    expect(corks(a!.server)).toBe(0);
+    expect(corks(b!.server)).toBe(1);
+    await until(() => a!.received.length === 1 && b!.received.length === 1);
+  });
+
+
   it('delivers every frame of a burst to every socket, in the order each was sent', async () => {
     const ps = await pairs(3);
     const expected = Array.from({ length: 300 }, (_, i) => `frame ${i}`);
