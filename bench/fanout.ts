@@ -6,7 +6,7 @@
  * and the agents spread over one check-in interval (a fleet's real pace: latency).
  */
 import { createPool, settle } from './lib/agents.js';
-import { answerCampaign, type CampaignRun, type Side } from './lib/campaign.js';
+import { answerCampaign, liveQueryName, type CampaignRun, type Side } from './lib/campaign.js';
 import type { Benchmark, BenchOutput } from './lib/context.js';
 import { startService, type Service } from './lib/proc.js';
 import { note, progress } from './lib/progress.js';
@@ -62,7 +62,7 @@ export const fanout: Benchmark = {
           })) as { campaign: { id: number } };
           const subs = kinds.map((k) => subscribe(k, server.url, server.token, reply.campaign.id));
           await Promise.all(subs.map((s) => s.ready));
-          return subs;
+          return { subscribers: subs, query: liveQueryName(reply.campaign.id) };
         },
       };
       const baseline: Side = {
@@ -70,10 +70,10 @@ export const fanout: Benchmark = {
         pid: relay.pid,
         pool: relayPool,
         async open() {
-          await json(relayUrl, 'POST', '/campaign', { body: { sql } });
+          const { id } = (await json(relayUrl, 'POST', '/campaign', { body: { sql } })) as { id: number };
           const subs = kinds.map(() => relaySubscriber(relayUrl));
           await Promise.all(subs.map((s) => s.ready));
-          return subs;
+          return { subscribers: subs, query: liveQueryName(id) };
         },
       };
 
@@ -122,6 +122,11 @@ export const fanout: Benchmark = {
       );
       const errors = [...new Set([...runs.burst, ...runs.paced].flatMap((r) => r.errors))];
       if (errors.length > 0) notes.push(`subscriber errors: ${errors.slice(0, 5).join('; ')}`);
+      for (const [side, all] of [['fleetgraph', [...runs.burst, ...runs.paced]], ['baseline', [...runs.baseBurst, ...runs.basePaced]]] as const) {
+        const failed = all.reduce((n, r) => n + r.agentFailures.failures, 0);
+        const told = [...new Set(all.flatMap((r) => r.agentFailures.errors))].slice(0, 3);
+        if (failed > 0) notes.push(`${side}: ${failed} agent check-ins failed over the measured runs (${told.join('; ')}); those agents answer that campaign at their next check-in, which is not counted against the next run`);
+      }
     } finally {
       await Promise.all(pools.map((p) => p.close()));
       await relay?.stop();

@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { createPool, settle, type AgentPool } from './lib/agents.js';
-import { answerCampaign, type CampaignRun } from './lib/campaign.js';
+import { answerCampaign, liveQueryName, type CampaignRun } from './lib/campaign.js';
 import type { Benchmark, BenchOutput } from './lib/context.js';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
 import { note, progress } from './lib/progress.js';
@@ -169,7 +169,7 @@ export const memory: Benchmark = {
               const id = await startCampaign(server, sql, { hosts: warmIds });
               const subs = normalKinds.map((k) => subscribe(k, server.url, server.token, id));
               await Promise.all(subs.map((s) => s.ready));
-              return subs;
+              return { subscribers: subs, query: liveQueryName(id) };
             },
           },
           { spreadMs: 0, stallMs: 5000 },
@@ -200,7 +200,7 @@ export const memory: Benchmark = {
                 const subs = normalKinds.map((k) => subscribe(k, server.url, server.token, id));
                 if (proxy) slowSub = subscribe(slowKind, proxy.url, server.token, id);
                 await Promise.all([...subs, ...(slowSub ? [slowSub] : [])].map((s) => s.ready));
-                return subs;
+                return { subscribers: subs, query: liveQueryName(id) };
               },
             },
             { spreadMs: 0 },

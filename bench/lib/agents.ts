@@ -14,6 +14,8 @@ export type AgentPool = {
   agents: SimulatedAgent[];
   http: HttpClient;
   counters: FleetCounters;
+  /** Answers written successfully, by query name (a live query's name carries its campaign). */
+  answers: Map<string, { results: number; rows: number }>;
   limiter: Limiter;
   close(): Promise<void>;
 };
@@ -32,6 +34,14 @@ export type PoolOptions = {
 /** Creates the agents (no request yet). Profiles come from (seed, index), so pools with one seed are the same hosts. */
 export function createPool(opts: PoolOptions): AgentPool {
   const counters = createCounters();
+  const answers = new Map<string, { results: number; rows: number }>();
+  const onResult = (e: ResultEvent) => {
+    const seen = answers.get(e.name) ?? { results: 0, rows: 0 };
+    seen.results += 1;
+    seen.rows += e.answer.rows.length;
+    answers.set(e.name, seen);
+    opts.onResult?.(e);
+  };
   const limiter = createLimiter(opts.concurrency);
   const http: HttpClient = createHttpClient({ server: opts.server, maxSockets: opts.concurrency, timeoutMs: 120_000 });
   const agents = generateHostProfiles(opts.hosts, { seed: opts.seed ?? 1 }).map((profile) =>
@@ -43,13 +53,14 @@ export function createPool(opts: PoolOptions): AgentPool {
       counters,
       intervalMs: opts.intervalMs,
       logs: false,
-      onResult: opts.onResult,
+      onResult,
     }),
   );
   return {
     agents,
     http,
     counters,
+    answers,
     limiter,
     async close() {
       await Promise.all(agents.map((a) => a.stop()));
@@ -105,10 +116,11 @@ export async function settle(pool: AgentPool): Promise<void> {
  * One check-in per agent: every agent at once (spreadMs 0, capped by the pool's concurrency) or
  * spread evenly over spreadMs, as a fleet at that interval checks in.
  */
-export async function checkInOnce(pool: AgentPool, spreadMs: number): Promise<number> {
+export async function checkInOnce(pool: AgentPool, spreadMs: number): Promise<{ failures: number; errors: string[] }> {
   const started = performance.now();
   const n = pool.agents.length;
   let failures = 0;
+  const errors = new Set<string>();
   await Promise.all(
     pool.agents.map(async (a, i) => {
       const at = (i * spreadMs) / n;
@@ -116,10 +128,11 @@ export async function checkInOnce(pool: AgentPool, spreadMs: number): Promise<nu
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       try {
         await pool.limiter.run(() => a.checkIn());
-      } catch {
+      } catch (err) {
         failures += 1;
+        errors.add(err instanceof Error ? err.message : String(err));
       }
     }),
   );
-  return failures;
+  return { failures, errors: [...errors] };
 }

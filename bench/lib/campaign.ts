@@ -12,15 +12,23 @@ export type Side = {
   label: string;
   pid: number;
   pool: AgentPool;
-  /** Starts a campaign and its subscribers; resolves once every subscriber is in place. */
-  open(): Promise<Subscriber[]>;
+  /**
+   * Starts a campaign and its subscribers; resolves once every subscriber is in place, with the
+   * live query name the agents answer it under.
+   */
+  open(): Promise<{ subscribers: Subscriber[]; query: string }>;
 };
+
+/** The name agents answer campaign `id` under (fleetgraph's and the relay's alike). */
+export const liveQueryName = (id: number) => `fleet_distributed_query_${id}`;
 
 export type CampaignRun = {
   results: number;
   rows: number;
-  /** Rows written by agents that the worst subscriber did not receive. */
+  /** Rows written by agents (answering this campaign) that the worst subscriber did not receive. */
   lostWorst: number;
+  /** Agents whose check-in failed (no answer written), and what they were told. */
+  agentFailures: { failures: number; errors: string[] };
   lostTotal: number;
   p50: number;
   p99: number;
@@ -34,30 +42,29 @@ export type CampaignRun = {
 };
 
 export async function answerCampaign(side: Side, opts: { spreadMs: number; stallMs?: number; keepOpen?: boolean }): Promise<CampaignRun> {
-  const subs = await side.open();
+  const { subscribers: subs, query } = await side.open();
   const early = subs.filter((s) => s.error);
   if (early.length > 0) {
     for (const s of subs) s.close();
     throw new Error(`${side.label}: subscribers failed before the campaign: ${early[0]!.kind} ${early[0]!.error}`);
   }
-  const { counters } = side.pool;
-  const rows0 = counters.liveQueryRows;
-  const results0 = counters.liveQueryResults;
+  // Counted by this campaign's name: an agent whose check-in failed in an earlier run still owes
+  // that campaign an answer, and gives it (as osquery would) alongside this one.
+  const answered = () => side.pool.answers.get(query) ?? { results: 0, rows: 0 };
   const started = Date.now();
   let agentsDone = false;
   const measured = await cpuShare(side.pid, async () => {
     const agents = checkInOnce(side.pool, opts.spreadMs).finally(() => (agentsDone = true));
-    await drain(subs, () => counters.liveQueryResults - results0, () => agentsDone, {
+    await drain(subs, () => answered().results, () => agentsDone, {
       stallMs: opts.stallMs ?? 15_000,
       onTick: (received) =>
         progress(
-          `    ${side.label}: ${(counters.liveQueryResults - results0).toLocaleString('en-US')}/${side.pool.agents.length.toLocaleString('en-US')} answered, ${received.toLocaleString('en-US')} results delivered`,
+          `    ${side.label}: ${answered().results.toLocaleString('en-US')}/${side.pool.agents.length.toLocaleString('en-US')} answered, ${received.toLocaleString('en-US')} results delivered`,
         ),
     });
     return agents;
   });
-  const results = counters.liveQueryResults - results0;
-  const rows = counters.liveQueryRows - rows0;
+  const { results, rows } = answered();
   const lastAt = Math.max(...subs.map((s) => s.lastAt));
   const all = subs.flatMap((s) => s.latencies);
   const p99ByKind: Partial<Record<Kind, number>> = {};
@@ -68,6 +75,7 @@ export async function answerCampaign(side: Side, opts: { spreadMs: number; stall
     results,
     rows,
     lostWorst: Math.max(...lost),
+    agentFailures: measured.result,
     lostTotal: lost.reduce((a, b) => a + b, 0),
     p50: percentile(all, 50),
     p99: percentile(all, 99),
