@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import { checkIn, detail, distributedRead, distributedWrite, enroll, flagRows, hostDetails, type Rows } from '../helpers/agents.js';
 import { gqlClient, restClient, userToken, type GqlReply } from '../helpers/clients.js';
 import { startApp, type TestApp } from '../helpers/harness.js';
@@ -262,6 +262,43 @@ describe('campaignEvents', () => {
       status(3, 3, 'finished'),
     ]);
     await s.dispose();
+  });
+
+  it('should send shared results as text frames carrying each subscriber\'s own id and the same payload', async () => {
+    const [a] = hosts as [Agent];
+    const id = await run(t, admin, [a]);
+    type Frame = { binary: boolean; message: { id?: string; type: string; payload?: { data?: { campaignEvents?: { __typename: string } } } } };
+    const until = async (check: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for frames');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    // Two raw graphql-transport-ws connections, so the frames are seen as they are on the wire.
+    const open = async (opId: string) => {
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      const frames: Frame[] = [];
+      ws.on('message', (data, binary) => frames.push({ binary, message: JSON.parse(data.toString()) as Frame['message'] }));
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { token: admin } }));
+      await until(() => frames.some((f) => f.message.type === 'connection_ack'));
+      ws.send(JSON.stringify({ id: opId, type: 'subscribe', payload: { query: CAMPAIGN_EVENTS, variables: { id } } }));
+      return { ws, frames };
+    };
+    const subs = [await open('first-op'), await open('second-op-with-a-longer-id')];
+    const resultFrame = (f: Frame) => f.message.type === 'next' && f.message.payload?.data?.campaignEvents?.__typename === 'CampaignResult';
+    await until(() => subs.every((x) => x.frames.some((f) => f.message.type === 'next')));
+    await answer(t, a, id, rowsOf(a, 3));
+    await until(() => subs.every((x) => x.frames.some(resultFrame)));
+    for (const [i, x] of subs.entries()) {
+      expect(x.frames.every((f) => !f.binary)).toBe(true);
+      expect(x.frames.filter((f) => f.message.type === 'next').every((f) => f.message.id === ['first-op', 'second-op-with-a-longer-id'][i])).toBe(true);
+    }
+    const [first, second] = subs.map((x) => x.frames.find(resultFrame)!.message.payload);
+    expect(first).toEqual(second);
+    expect(first).toEqual({ data: { campaignEvents: result(1, a, rowsOf(a, 3)) } });
+    for (const x of subs) x.ws.close();
   });
 
   it('should give a late subscriber every result from the start, in order, exactly once', async () => {
