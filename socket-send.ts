@@ -48,10 +48,11 @@ function flushHeld(): void {
 
 /** Holds the stream's writes until the current window closes (a no-op if they already are). */
 export function holdWrites(stream: Corkable): void {
-  if (held.size > 0 && performance.now() - windowOpenedAt >= HOLD_MS) flushHeld();
+  const now = performance.now();
+  if (held.size > 0 && now - windowOpenedAt >= HOLD_MS) flushHeld();
   if (held.has(stream)) return;
   if (held.size === 0) {
-    windowOpenedAt = performance.now();
+    windowOpenedAt = now;
     timer = setTimeout(flushHeld, HOLD_MS);
   }
   held.add(stream);

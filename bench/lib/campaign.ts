@@ -2,6 +2,7 @@
  * One campaign answered by a pool of simulated agents while subscribers watch, on fleetgraph or on
  * the baseline relay, reduced to loss, latency and throughput.
  */
+import { LIVE_PREFIX } from '../../simulator/answers.js';
 import { checkInOnce, type AgentPool } from './agents.js';
 import { cpuShare } from './proc.js';
 import { progress } from './progress.js';
@@ -20,7 +21,7 @@ export type Side = {
 };
 
 /** The name agents answer campaign `id` under (fleetgraph's and the relay's alike). */
-export const liveQueryName = (id: number) => `fleet_distributed_query_${id}`;
+export const liveQueryName = (id: number) => `${LIVE_PREFIX}${id}`;
 
 export type CampaignRun = {
   results: number;

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { checkIn, detail, distributedRead, distributedWrite, enroll, flagRows, hostDetails, type Rows } from '../helpers/agents.js';
 import { gqlClient, restClient, userToken, type GqlReply } from '../helpers/clients.js';
 import { startApp, type TestApp } from '../helpers/harness.js';
+import { until } from '../helpers/poll.js';
 import {
   CAMPAIGN_EVENTS,
   eventsOf,
@@ -268,13 +269,6 @@ describe('campaignEvents', () => {
     const [a] = hosts as [Agent];
     const id = await run(t, admin, [a]);
     type Frame = { binary: boolean; message: { id?: string; type: string; payload?: { data?: { campaignEvents?: { __typename: string } } } } };
-    const until = async (check: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error('timed out waiting for frames');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
     // Two raw graphql-transport-ws connections, so the frames are seen as they are on the wire.
     const open = async (opId: string) => {
       const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
@@ -282,15 +276,15 @@ describe('campaignEvents', () => {
       ws.on('message', (data, binary) => frames.push({ binary, message: JSON.parse(data.toString()) as Frame['message'] }));
       await new Promise((resolve) => ws.once('open', resolve));
       ws.send(JSON.stringify({ type: 'connection_init', payload: { token: admin } }));
-      await until(() => frames.some((f) => f.message.type === 'connection_ack'));
+      await until(() => frames.some((f) => f.message.type === 'connection_ack'), 'connection_ack');
       ws.send(JSON.stringify({ id: opId, type: 'subscribe', payload: { query: CAMPAIGN_EVENTS, variables: { id } } }));
       return { ws, frames };
     };
     const subs = [await open('first-op'), await open('second-op-with-a-longer-id')];
     const resultFrame = (f: Frame) => f.message.type === 'next' && f.message.payload?.data?.campaignEvents?.__typename === 'CampaignResult';
-    await until(() => subs.every((x) => x.frames.some((f) => f.message.type === 'next')));
+    await until(() => subs.every((x) => x.frames.some((f) => f.message.type === 'next')), 'the first events');
     await answer(t, a, id, rowsOf(a, 3));
-    await until(() => subs.every((x) => x.frames.some(resultFrame)));
+    await until(() => subs.every((x) => x.frames.some(resultFrame)), 'the result on both sockets');
     for (const [i, x] of subs.entries()) {
       expect(x.frames.every((f) => !f.binary)).toBe(true);
       expect(x.frames.filter((f) => f.message.type === 'next').every((f) => f.message.id === ['first-op', 'second-op-with-a-longer-id'][i])).toBe(true);

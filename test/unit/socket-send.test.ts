@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { HOLD_MS, MAX_UNSENT_BYTES, sendBehind } from '../../socket-send.js';
+import { until } from '../helpers/poll.js';
 
 type Pair = { server: WebSocket; client: WebSocket; received: string[] };
 
@@ -38,10 +39,6 @@ async function pairs(n: number): Promise<Pair[]> {
 
 const send = (ws: WebSocket, text: string, done: () => void = () => undefined) =>
   sendBehind(ws, (t, cb) => ws.send(t, cb), text, done);
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 /** How many corks the server side's TCP socket holds (ours, if the frame is being held). */
 const corks = (ws: WebSocket) => (ws as unknown as { _socket: { writableCorked: number } })._socket.writableCorked;
