@@ -7,10 +7,15 @@
  * the subscription's source stream as usual and memoizes the per-event execution, so N
  * subscribers of one document cost one execution per result. Keys include the variables and the
  * viewer's identity and role, so what one caller may see never reaches another.
+ *
+ * A source stream may also yield an array of events, found together (a busy campaign's results
+ * since the last read). Over graphql-ws such a batch passes through the async iterators between
+ * the stream and the socket as one step and is sent as one `next` message per event; one step per
+ * result per subscriber was most of what fan-out cost once the system calls were batched.
  */
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from '@envelop/types';
-import { isAsyncIterable, mapAsyncIterator } from '@graphql-tools/utils';
+import { isAsyncIterable } from '@graphql-tools/utils';
 import {
   createSourceEventStream,
   execute,
@@ -76,7 +81,8 @@ export function useSharedSubscriptionEvents(): Plugin {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const key = executionKey(args);
-    return mapAsyncIterator(source, (payload: unknown) => executeEvent(args, key, payload));
+    const batched = (args.contextValue as Partial<GraphQLContext> | undefined)?.batchedEvents === true;
+    return eventResults(source[Symbol.asyncIterator](), (payload: unknown) => executeEvent(args, key, payload), batched);
   };
 
   return {
@@ -86,12 +92,74 @@ export function useSharedSubscriptionEvents(): Plugin {
   };
 }
 
+type Execution = ExecutionResult | Promise<ExecutionResult>;
+
+/**
+ * A subscription's results from its source stream, whose steps are one event or an array of
+ * events (a batch, delivered in order). Where the transport can send a batch at once
+ * (`batchedEvents`), a batch whose results carry no errors is one step; otherwise (SSE, or a
+ * result with errors, which must pass envelop's error masking) its results go one step each.
+ */
+export function eventResults(
+  source: AsyncIterator<unknown>,
+  run: (event: unknown) => Execution,
+  batched: boolean,
+): AsyncIterableIterator<ExecutionResult> {
+  let queue: Execution[] = [];
+  let at = 0;
+  const next = async (): Promise<IteratorResult<ExecutionResult>> => {
+    for (;;) {
+      if (at < queue.length) return { value: await queue[at++]!, done: false };
+      const step = await source.next();
+      if (step.done) return { value: undefined, done: true };
+      queue = Array.isArray(step.value) ? step.value.map(run) : [run(step.value)];
+      at = 0;
+      if (batched && queue.length > 1) {
+        const results = queue.some((r) => r instanceof Promise) ? await Promise.all(queue) : (queue as ExecutionResult[]);
+        if (results.every((r) => !r.errors)) {
+          queue = [];
+          return { value: new ResultBatch(results) as unknown as ExecutionResult, done: false };
+        }
+        queue = results;
+      }
+    }
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next,
+    // Straight to the source, not behind a pending `next()`: the stream must end when its socket does.
+    return: async () => {
+      queue = [];
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    throw: async (err: unknown) => {
+      queue = [];
+      if (source.throw) await source.throw(err);
+      else await source.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
 /** Unguessable, so no text a client controls can stand for it. */
 const PLACEHOLDER = `\u0000shared payload ${randomUUID()}\u0000`;
 /** A `next` message's payload is its last member: the placeholder can only be at the very end. */
 const PLACEHOLDER_END = `${JSON.stringify(PLACEHOLDER)}}`;
-/** Set by a stand-in's `toJSON` and taken by `fill` in the same synchronous step (stringify, then send). */
-let pendingPayload: string | undefined;
+/**
+ * Set by a stand-in's (or a batch's) `toJSON` and taken by `fill` in the same synchronous step
+ * (stringify, then send): one result's JSON, or a batch's.
+ */
+let pendingPayload: string | string[] | undefined;
+
+/** A result's JSON: once per shared result, however many subscribers it reaches. */
+function resultJson(result: ExecutionResult): string {
+  if (!shared.has(result)) return JSON.stringify(result);
+  let json = serialized.get(result);
+  if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
+  return json;
+}
 
 /**
  * What graphql-ws serializes in a shared result's place: its `toJSON` hands JSON.stringify the
@@ -104,9 +172,7 @@ function standIn(result: ExecutionResult): object {
   if (!stand) {
     stand = {
       toJSON() {
-        let json = serialized.get(result);
-        if (json === undefined) serialized.set(result, (json = JSON.stringify(result)));
-        pendingPayload = json;
+        pendingPayload = resultJson(result);
         return PLACEHOLDER;
       },
     };
@@ -116,23 +182,42 @@ function standIn(result: ExecutionResult): object {
 }
 
 /**
+ * The results of several events from one step of a subscription's stream, sent as one `next`
+ * message each (see `sharedPayloads`): a batch of N results costs each subscriber one pass through
+ * the async iterators between its stream and its socket (envelop's, graphql-ws's) instead of N.
+ * `toJSON` runs when graphql-ws serializes the message it is the payload of.
+ */
+export class ResultBatch {
+  constructor(readonly results: readonly ExecutionResult[]) {}
+  toJSON(): string {
+    pendingPayload = this.results.map(resultJson);
+    return PLACEHOLDER;
+  }
+}
+
+/**
  * graphql-ws serializes every `next` message whole, so N subscribers of one shared result would
  * serialize it N times. These two hooks let it serialize only the envelope: `onNext` hands over a
  * stand-in for the shared result (graphql-ws would otherwise copy it), whose `toJSON` puts a
  * placeholder in the message and remembers the result's JSON, and `fill` puts that JSON in the
- * placeholder's place in the outgoing text. Results with errors take the ordinary path.
+ * placeholder's place in the outgoing text. A batch is serialized the same way and filled in as
+ * one frame per result. Results with errors take the ordinary path.
  */
 export const sharedPayloads = {
   onNext(result: ExecutionResult): ExecutionResult | undefined {
     // Left by a message that was serialized but never sent (its socket was closing); nothing in
     // flight sits between a stand-in's toJSON and its fill, so nothing of use is lost here.
     pendingPayload = undefined;
+    if (result instanceof ResultBatch) return result as unknown as ExecutionResult;
     return shared.has(result) && !result.errors ? (standIn(result) as ExecutionResult) : undefined;
   },
-  fill(text: string): string {
+  /** The frames to send for graphql-ws's text: itself, or its payload filled in (one frame per result of a batch). */
+  fill(text: string): string | string[] {
     if (pendingPayload === undefined) return text;
     const json = pendingPayload;
     pendingPayload = undefined;
-    return text.endsWith(PLACEHOLDER_END) ? `${text.slice(0, -PLACEHOLDER_END.length)}${json}}` : text;
+    if (!text.endsWith(PLACEHOLDER_END)) return text;
+    const head = text.slice(0, -PLACEHOLDER_END.length);
+    return typeof json === 'string' ? `${head}${json}}` : json.map((one) => `${head}${one}}`);
   },
 };

@@ -24,6 +24,8 @@ function isSubscription(document: DocumentNode, operationName: string | null | u
 
 const BEARER = /^bearer (\S+)$/i;
 
+const ignore = () => undefined;
+
 /** Builds the per-request context every GraphQL transport (HTTP, graphql-ws, SSE) shares. */
 export async function graphQLContext(deps: Deps, authorization: string | null | undefined, remoteAddress: string): Promise<GraphQLContext> {
   const domain: Ctx = { deps, viewer: null, remoteAddress };
@@ -77,8 +79,14 @@ export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
   // Registered before graphql-ws's own listener, so every frame it sends goes through here.
   wss.on('connection', (socket) => {
     const send = socket.send.bind(socket) as (text: string, cb: (err?: Error) => void) => void;
-    socket.send = ((text: string, cb?: (err?: Error) => void) =>
-      sendBehind(socket, send, sharedPayloads.fill(text), () => cb?.())) as typeof socket.send;
+    socket.send = ((text: string, cb?: (err?: Error) => void) => {
+      const frames = sharedPayloads.fill(text);
+      if (typeof frames === 'string') return sendBehind(socket, send, frames, () => cb?.());
+      // A batch: graphql-ws waits for its last frame only, so it may overshoot the bound by one batch.
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) sendBehind(socket, send, frames[i]!, ignore);
+      sendBehind(socket, send, frames[last]!, () => cb?.());
+    }) as typeof socket.send;
   });
   const server = useServer(
     {
@@ -108,7 +116,7 @@ export function createGraphQLWs(yoga: GraphQLHandler, deps: Deps) {
         const graphql = await graphQLContext(deps, typeof auth === 'string' ? auth : undefined, ctx.extra.request.socket.remoteAddress ?? 'unknown');
         // A subscriber dropped as too slow is cut at the socket: its sender is stuck behind a full buffer.
         graphql.domain.disconnect = () => ctx.extra.socket.terminate();
-        const contextValue = { ...(await contextFactory()), ...graphql };
+        const contextValue: GraphQLContext = { ...(await contextFactory()), ...graphql, batchedEvents: true };
         return {
           schema,
           operationName: params.operationName,

@@ -174,7 +174,9 @@ export const isSharedEvent = (event: unknown): boolean => typeof event === 'obje
 
 /**
  * The conversation after select_campaign, as an async stream: totals and status first (each only
- * when it changed), then every result from `afterSeq` on, in order, exactly once. A subscriber
+ * when it changed), then every result from `afterSeq` on, in order, exactly once. Events come in batches: all
+ * that were found by one read of the store (up to 256 results and what they changed), so a busy
+ * campaign costs each subscriber one step of its stream per batch rather than per result. A subscriber
  * that falls `subscriberMaxLag` results further behind than where it started is dropped with an
  * error. Watching keeps the campaign alive; leaving starts its 60 s clock.
  *
@@ -187,14 +189,14 @@ export const isSharedEvent = (event: unknown): boolean => typeof event === 'obje
  * events: an async generator would queue it behind the pending `next()`, which may never settle,
  * and the campaign would stay watched forever.
  */
-export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): AsyncGenerator<CampaignEvent> {
+export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): AsyncGenerator<CampaignEvent[]> {
   const stop: Stop = { stopped: false };
   const inner = streamEvents(ctx, campaignId, afterSeq, stop);
   const halt = () => {
     stop.stopped = true;
     stop.wake?.();
   };
-  const outer: AsyncGenerator<CampaignEvent> = {
+  const outer: AsyncGenerator<CampaignEvent[]> = {
     next: (...args) => inner.next(...args),
     return: (value) => (halt(), inner.return(value)),
     throw: (err) => (halt(), inner.throw(err)),
@@ -233,7 +235,7 @@ function wakeIn(stop: Stop, ms: number): void {
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
 sharedEvents.add(DROPPED);
 
-async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent> {
+async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, stop: Stop): AsyncGenerator<CampaignEvent[]> {
   // Fleet checks the right to run observer queries before it looks the campaign up.
   authorize(ctx, 'query:run_observer');
   const campaign = await getCampaign(ctx, campaignId);
@@ -280,7 +282,16 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       return (finalMetrics = await campaignMetrics(ctx, campaign));
     };
 
-    const check = async function* (): AsyncGenerator<CampaignEvent> {
+    // Events found since the last yield, in order; yielded before the stream waits for anything
+    // but the store.
+    let pending: CampaignEvent[] = [];
+    const take = (): CampaignEvent[] => {
+      const events = pending;
+      pending = [];
+      return events;
+    };
+
+    const check = async (): Promise<void> => {
       checkedAt = Date.now();
       stop.totalsChanged = false;
       const m = await metrics();
@@ -288,7 +299,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       const totals = { count: m.total, online: m.online, offline: m.offline, missingInAction: m.mia };
       if (JSON.stringify(totals) !== JSON.stringify(sentTotals)) {
         sentTotals = totals;
-        yield { kind: 'totals', ...totals };
+        pending.push({ kind: 'totals', ...totals });
       }
       everFinished ||= cursor >= m.online;
       const status: CampaignStatusEvent = {
@@ -298,42 +309,47 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       };
       if (JSON.stringify(status) !== JSON.stringify(sentStatus)) {
         sentStatus = status;
-        yield { kind: 'status', ...status };
+        pending.push({ kind: 'status', ...status });
       }
     };
     const checkDue = () => Date.now() - checkedAt >= TICK_MS;
 
-    yield* check();
+    await check();
     for (;;) {
       stop.signalled = false;
       const batch = await results.read(campaign.id, cursor, BATCH);
       for (const result of batch) {
         if (stop.dropped) break;
         cursor = result.seq;
-        yield resultEvent(result);
+        pending.push(resultEvent(result));
       }
       if (stop.dropped) {
-        yield DROPPED;
+        pending.push(DROPPED);
+        yield take();
         return;
       }
       const head = await results.head(campaign.id);
       if (head.capped && !cappedReported && cursor >= head.seq) {
         cappedReported = true;
-        yield { kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped`, fatal: false };
+        pending.push({ kind: 'error', message: `result cap reached: ${head.rows} rows kept, later results dropped`, fatal: false });
       }
       if (batch.length > 0) {
-        if (checkDue() || (!everFinished && cursor >= online)) yield* check();
+        if (checkDue() || (!everFinished && cursor >= online)) await check();
         // Nothing appended since the read (the flag was cleared before it): no need to read again.
-        if (batch.length === BATCH || stop.signalled) continue;
+        if (batch.length === BATCH || stop.signalled) {
+          yield take();
+          continue;
+        }
       }
       if (stop.stopped) return;
-      if (stop.totalsChanged) yield* check();
+      if (stop.totalsChanged) await check();
+      if (pending.length > 0) yield take();
       if (stop.signalled) continue;
       // Idle: sleep until results or a totals change wake us, or until the coalesced progress count is due.
       if (cursor !== sentStatus.actualResults) wakeIn(stop, TICK_MS - (Date.now() - checkedAt));
       await sleep(stop);
       if (stop.stopped) return;
-      if (stop.totalsChanged || checkDue()) yield* check();
+      if (stop.totalsChanged || checkDue()) await check();
     }
   } finally {
     clearTimeout(cutTimer);

@@ -46,7 +46,7 @@ function parseFrame(text: string): (Message | undefined)[] {
 export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddress: string) {
   let phase: 'auth' | 'select' | 'streaming' | 'closed' = 'auth';
   const ctx: Ctx = { deps, viewer: null, remoteAddress, disconnect: () => socket.terminate() };
-  let stream: AsyncGenerator<CampaignEvent> | undefined;
+  let stream: AsyncGenerator<CampaignEvent[]> | undefined;
   let queue: Promise<void> = Promise.resolve();
 
   const fail = async (message: string) => {
@@ -56,12 +56,21 @@ export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddr
   };
 
   const streamCampaign = async (campaignId: number) => {
-    stream = campaignEvents(ctx, campaignId);
+    const events = (stream = campaignEvents(ctx, campaignId));
     try {
-      for await (const event of stream) {
-        if (phase === 'closed') break;
-        await socket.send(eventFrame(event));
-        if (event.kind === 'error' && event.fatal) break;
+      stream: for await (const batch of events) {
+        // A batch is handed over at once and waited for as a whole: the bound on a slow reader's
+        // unsent data is overshot by one batch at most.
+        let sent: Promise<void> | undefined;
+        for (const event of batch) {
+          if (phase === 'closed') break stream;
+          sent = socket.send(eventFrame(event));
+          if (event.kind === 'error' && event.fatal) {
+            await sent;
+            break stream;
+          }
+        }
+        await sent;
       }
       // The conversation lasts as long as the events do.
       if (phase !== 'closed') {

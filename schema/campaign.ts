@@ -189,7 +189,10 @@ builder.subscriptionField('campaignEvents', (t) =>
     type: CampaignEventRef,
     description: 'Totals and status when they change, then every result in order from `after` on.',
     args: { campaignId: t.arg.id({ required: true }), after: t.arg.string({ description: 'A result cursor.' }) },
-    subscribe: (_, { campaignId, after }, { domain }) => campaigns.campaignEvents(domain, toId(campaignId), afterSeq(after)),
+    // The stream yields batches of events; each member is executed and delivered as one event
+    // (graphql-shared-events.ts), so `resolve` sees one event at a time.
+    subscribe: (_, { campaignId, after }, { domain }) =>
+      campaigns.campaignEvents(domain, toId(campaignId), afterSeq(after)) as unknown as AsyncIterable<Event>,
     resolve: (e: Event) => toMember(e) as never,
   }),
 );

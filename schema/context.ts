@@ -126,4 +126,12 @@ export class Loaders {
   }
 }
 
-export type GraphQLContext = { domain: Ctx; loaders: Loaders };
+export type GraphQLContext = {
+  domain: Ctx;
+  loaders: Loaders;
+  /**
+   * The transport can send a batch of subscription events from one step of the stream (see
+   * graphql-shared-events.ts); graphql-ws can, SSE through Yoga cannot.
+   */
+  batchedEvents?: boolean;
+};

@@ -233,6 +233,21 @@ describe('graphql-ws authentication', () => {
   });
 });
 
+type Frame = { binary: boolean; message: { id?: string; type: string; payload?: { data?: { campaignEvents?: { __typename: string } } } } };
+const resultFrame = (f: Frame) => f.message.type === 'next' && f.message.payload?.data?.campaignEvents?.__typename === 'CampaignResult';
+
+/** A raw graphql-transport-ws connection subscribed to a campaign, so frames are seen as they are on the wire. */
+async function rawSubscriber(id: string, opId: string) {
+  const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+  const frames: Frame[] = [];
+  ws.on('message', (data, binary) => frames.push({ binary, message: JSON.parse(data.toString()) as Frame['message'] }));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { token: admin } }));
+  await until(() => frames.some((f) => f.message.type === 'connection_ack'), 'connection_ack');
+  ws.send(JSON.stringify({ id: opId, type: 'subscribe', payload: { query: CAMPAIGN_EVENTS, variables: { id } } }));
+  return { ws, frames };
+}
+
 describe('campaignEvents', () => {
   it('should send totals, pending status, each result as it arrives and finished right after the last online host', async () => {
     const [a, b, c] = hosts as [Agent, Agent, Agent];
@@ -268,20 +283,7 @@ describe('campaignEvents', () => {
   it('should send shared results as text frames carrying each subscriber\'s own id and the same payload', async () => {
     const [a] = hosts as [Agent];
     const id = await run(t, admin, [a]);
-    type Frame = { binary: boolean; message: { id?: string; type: string; payload?: { data?: { campaignEvents?: { __typename: string } } } } };
-    // Two raw graphql-transport-ws connections, so the frames are seen as they are on the wire.
-    const open = async (opId: string) => {
-      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-      const frames: Frame[] = [];
-      ws.on('message', (data, binary) => frames.push({ binary, message: JSON.parse(data.toString()) as Frame['message'] }));
-      await new Promise((resolve) => ws.once('open', resolve));
-      ws.send(JSON.stringify({ type: 'connection_init', payload: { token: admin } }));
-      await until(() => frames.some((f) => f.message.type === 'connection_ack'), 'connection_ack');
-      ws.send(JSON.stringify({ id: opId, type: 'subscribe', payload: { query: CAMPAIGN_EVENTS, variables: { id } } }));
-      return { ws, frames };
-    };
-    const subs = [await open('first-op'), await open('second-op-with-a-longer-id')];
-    const resultFrame = (f: Frame) => f.message.type === 'next' && f.message.payload?.data?.campaignEvents?.__typename === 'CampaignResult';
+    const subs = [await rawSubscriber(id, 'first-op'), await rawSubscriber(id, 'second-op-with-a-longer-id')];
     await until(() => subs.every((x) => x.frames.some((f) => f.message.type === 'next')), 'the first events');
     await answer(t, a, id, rowsOf(a, 3));
     await until(() => subs.every((x) => x.frames.some(resultFrame)), 'the result on both sockets');
@@ -293,6 +295,26 @@ describe('campaignEvents', () => {
     expect(first).toEqual(second);
     expect(first).toEqual({ data: { campaignEvents: result(1, a, rowsOf(a, 3)) } });
     for (const x of subs) x.ws.close();
+  });
+
+  it('should send results found together as one text frame each, in order, with the events around them', async () => {
+    // Stored before anyone watches, so the stream finds them in one read: one batch.
+    const targets = hosts.slice(0, 4);
+    const id = await run(t, admin, targets);
+    for (const h of targets) await answer(t, h, id, rowsOf(h, 2));
+    const late = await rawSubscriber(id, 'late-op');
+    const finished = (f: Frame) => f.message.payload?.data?.campaignEvents?.__typename === 'CampaignStatus' && JSON.stringify(f.message).includes('"finished"');
+    await until(() => late.frames.some(finished), 'finished');
+    const next = late.frames.filter((f) => f.message.type === 'next');
+    expect(late.frames.every((f) => !f.binary)).toBe(true);
+    expect(next.every((f) => f.message.id === 'late-op')).toBe(true);
+    expect(next.map((f) => f.message.payload)).toEqual([
+      { data: { campaignEvents: totals(4) } },
+      { data: { campaignEvents: status(4, 0) } },
+      ...targets.map((h, i) => ({ data: { campaignEvents: result(i + 1, h, rowsOf(h, 2)) } })),
+      { data: { campaignEvents: status(4, 4, 'finished') } },
+    ]);
+    late.ws.close();
   });
 
   it('should give a late subscriber every result from the start, in order, exactly once', async () => {
