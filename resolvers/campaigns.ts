@@ -174,11 +174,12 @@ export const isSharedEvent = (event: unknown): boolean => typeof event === 'obje
 
 /**
  * The conversation after select_campaign, as an async stream: totals and status first (each only
- * when it changed), then every result from `afterSeq` on, in order, exactly once. Events come in batches: all
- * that were found by one read of the store (up to 256 results and what they changed), so a busy
- * campaign costs each subscriber one step of its stream per batch rather than per result. A subscriber
- * that falls `subscriberMaxLag` results further behind than where it started is dropped with an
- * error. Watching keeps the campaign alive; leaving starts its 60 s clock.
+ * when it changed), then every result from `afterSeq` on, in order, exactly once. Events come in
+ * batches, all that one read of the store found (up to 256 results and what they changed), and a
+ * stream is woken at most once per turn of the event loop (`wakeSoon`), so a busy campaign costs
+ * each subscriber one step of its stream per turn rather than one per result. A subscriber that
+ * falls `subscriberMaxLag` results further behind than where it started is dropped with an error.
+ * Watching keeps the campaign alive; leaving starts its 60 s clock.
  *
  * Status is re-checked at least once a second and at once when the results reach the online
  * hosts, but not after every result: progress counts are coalesced to one a second per subscriber
@@ -209,7 +210,15 @@ export function campaignEvents(ctx: Ctx, campaignId: number, afterSeq = 0): Asyn
  * `signalled`: results arrived since the stream last read, so it must not sleep; `totalsChanged`:
  * the campaign's totals moved, so status and totals need a fresh look.
  */
-type Stop = { stopped: boolean; signalled?: boolean; totalsChanged?: boolean; dropped?: boolean; wake?: () => void; due?: NodeJS.Timeout };
+type Stop = {
+  stopped: boolean;
+  signalled?: boolean;
+  totalsChanged?: boolean;
+  dropped?: boolean;
+  wake?: () => void;
+  due?: NodeJS.Timeout;
+  soon?: NodeJS.Immediate;
+};
 
 /** Sleeps until `stop.wake()` is called: by new results, a totals change, or `wakeIn`. */
 async function sleep(stop: Stop): Promise<void> {
@@ -230,6 +239,19 @@ function wakeIn(stop: Stop, ms: number): void {
     stop.due = undefined;
     stop.wake?.();
   }, Math.max(0, ms));
+}
+
+/**
+ * Wakes the sleeper once the event loop has handled the I/O at hand. Under load one turn of the
+ * loop takes many agents' answers: woken at each, a subscriber would read and send them one at a
+ * time; woken here, it reads the turn's results as one batch. The owner clears `stop.soon`.
+ */
+function wakeSoon(stop: Stop): void {
+  stop.soon ??= setImmediate(wakeNow, stop);
+}
+function wakeNow(stop: Stop): void {
+  stop.soon = undefined;
+  stop.wake?.();
 }
 
 const DROPPED: CampaignEvent = { kind: 'error', message: 'subscriber too slow: dropped after falling behind the campaign', fatal: true };
@@ -254,7 +276,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       cutTimer = setTimeout(() => ctx.disconnect?.(), DROP_GRACE_MS);
       cutTimer.unref();
     }
-    stop.wake?.();
+    wakeSoon(stop);
   });
   const unwatchTotals = live.watchTotals(
     campaign.id,
@@ -354,6 +376,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
   } finally {
     clearTimeout(cutTimer);
     clearTimeout(stop.due);
+    clearImmediate(stop.soon);
     unwatchTotals();
     unwatch();
     live.detach(campaign.id);
