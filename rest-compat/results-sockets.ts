@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../resolvers/context.js';
 import { openResultsSession, type ResultsSocket } from './results-session.js';
 import { holdWrites, sendBehind } from '../socket-send.js';
+import { cacheSockjsQuoting } from './sockjs-quote.js';
 
 const PREFIXES = ['/api/v1/fleet/results', '/api/2022-04/fleet/results', '/api/latest/fleet/results'];
 const PING_MS = 25_000;
@@ -93,6 +94,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
     });
   });
 
+  cacheSockjsQuoting();
   // Open SockJS connections, closed on shutdown (the HTTP server does not track upgraded sockets).
   const sockjsConns = new Set<sockjs.Connection>();
   const handlers: SockjsHandler[] = PREFIXES.map((prefix) => {

@@ -37,6 +37,8 @@ export type CampaignRun = {
   /** Results written ÷ seconds from the first agent request to the last delivery. */
   resultsPerSecond: number;
   serverCpu: number;
+  /** Results ÷ the server's CPU seconds over the run: its capacity had it been the only limit. */
+  resultsPerCpuSecond: number;
   loaderCpu: number;
   errors: string[];
   subscribers: Subscriber[];
@@ -83,6 +85,7 @@ export async function answerCampaign(side: Side, opts: { spreadMs: number; stall
     p99ByKind,
     resultsPerSecond: results / Math.max(0.001, (lastAt - started) / 1000),
     serverCpu: measured.server,
+    resultsPerCpuSecond: results / Math.max(0.001, measured.server * measured.seconds),
     loaderCpu: measured.loader,
     errors: [...new Set(subs.filter((s) => s.error).map((s) => `${s.kind}: ${s.error}`))],
     subscribers: subs,
