@@ -24,7 +24,7 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { isSharedEvent } from './resolvers/campaigns.js';
+import { isEventBatch, isSharedEvent } from './resolvers/campaigns.js';
 import type { GraphQLContext } from './schema/context.js';
 
 /**
@@ -95,15 +95,42 @@ export function useSharedSubscriptionEvents(): Plugin {
 type Execution = ExecutionResult | Promise<ExecutionResult>;
 
 /**
- * A subscription's results from its source stream, whose steps are one event or an array of
- * events (a batch, delivered in order). Where the transport can send a batch at once
- * (`batchedEvents`), a batch whose results carry no errors is one step; otherwise (SSE, or a
- * result with errors, which must pass envelop's error masking) its results go one step each.
+ * JSON characters per batch. graphql-ws waits only for a batch's last frame, so this is how far a
+ * slow reader's unsent data may pass the socket's bound (a larger result goes alone).
+ */
+const MAX_BATCH_CHARS = 64 * 1024;
+
+/** Results as batches of at most `MAX_BATCH_CHARS` of JSON, in order. */
+function inBatches(results: readonly ExecutionResult[]): ExecutionResult[] {
+  const batches: ExecutionResult[] = [];
+  let jsons: string[] = [];
+  let size = 0;
+  for (const result of results) {
+    const json = resultJson(result);
+    if (jsons.length > 0 && size + json.length > MAX_BATCH_CHARS) {
+      batches.push(new ResultBatch(jsons) as unknown as ExecutionResult);
+      jsons = [];
+      size = 0;
+    }
+    jsons.push(json);
+    size += json.length;
+  }
+  batches.push(new ResultBatch(jsons) as unknown as ExecutionResult);
+  return batches;
+}
+
+/**
+ * A subscription's results from its source stream, whose steps are one event or a batch of events
+ * (`isBatch`, delivered in order). Where the transport can send a batch at once
+ * (`batchedEvents`), a batch whose results carry no errors takes one step per `MAX_BATCH_CHARS`;
+ * otherwise (SSE, or a result with errors, which must pass envelop's error masking) its results
+ * go one step each.
  */
 export function eventResults(
   source: AsyncIterator<unknown>,
   run: (event: unknown) => Execution,
   batched: boolean,
+  isBatch: (value: unknown) => value is unknown[] = isEventBatch,
 ): AsyncIterableIterator<ExecutionResult> {
   let queue: Execution[] = [];
   let at = 0;
@@ -112,15 +139,11 @@ export function eventResults(
       if (at < queue.length) return { value: await queue[at++]!, done: false };
       const step = await source.next();
       if (step.done) return { value: undefined, done: true };
-      queue = Array.isArray(step.value) ? step.value.map(run) : [run(step.value)];
+      queue = isBatch(step.value) ? step.value.map(run) : [run(step.value)];
       at = 0;
       if (batched && queue.length > 1) {
         const results = queue.some((r) => r instanceof Promise) ? await Promise.all(queue) : (queue as ExecutionResult[]);
-        if (results.every((r) => !r.errors)) {
-          queue = [];
-          return { value: new ResultBatch(results) as unknown as ExecutionResult, done: false };
-        }
-        queue = results;
+        queue = results.some((r) => r.errors) ? results : inBatches(results);
       }
     }
   };
@@ -151,7 +174,7 @@ const PLACEHOLDER_END = `${JSON.stringify(PLACEHOLDER)}}`;
  * Set by a stand-in's (or a batch's) `toJSON` and taken by `fill` in the same synchronous step
  * (stringify, then send): one result's JSON, or a batch's.
  */
-let pendingPayload: string | string[] | undefined;
+let pendingPayload: string | readonly string[] | undefined;
 
 /** A result's JSON: once per shared result, however many subscribers it reaches. */
 function resultJson(result: ExecutionResult): string {
@@ -188,9 +211,10 @@ function standIn(result: ExecutionResult): object {
  * `toJSON` runs when graphql-ws serializes the message it is the payload of.
  */
 export class ResultBatch {
-  constructor(readonly results: readonly ExecutionResult[]) {}
+  /** Each result's JSON, in order. */
+  constructor(readonly jsons: readonly string[]) {}
   toJSON(): string {
-    pendingPayload = this.results.map(resultJson);
+    pendingPayload = this.jsons;
     return PLACEHOLDER;
   }
 }

@@ -110,7 +110,7 @@ export const fanout: Benchmark = {
         }),
         // When the load generator's core is the limit (its CPU near 100 %), results/s measures it;
         // results per server CPU second still compares the two servers' own costs.
-        pair('results per server CPU second (all at once)', 'results/s', runs.burst, runs.baseBurst, (r) => r.resultsPerCpuSecond, {
+        pair('results per server CPU second (all at once)', 'results/CPU s', runs.burst, runs.baseBurst, (r) => r.resultsPerCpuSecond, {
           ratio: ratios(
             pick(runs.burst, (r) => r.resultsPerCpuSecond),
             pick(runs.baseBurst, (r) => r.resultsPerCpuSecond),

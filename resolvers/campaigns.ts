@@ -172,6 +172,10 @@ function resultEvent(result: CampaignResult): CampaignEvent {
  */
 export const isSharedEvent = (event: unknown): boolean => typeof event === 'object' && event !== null && sharedEvents.has(event);
 
+/** The arrays `campaignEvents` yields, told apart from any other value a stream could carry. */
+const eventBatches = new WeakSet<CampaignEvent[]>();
+export const isEventBatch = (value: unknown): value is CampaignEvent[] => Array.isArray(value) && eventBatches.has(value);
+
 /**
  * The conversation after select_campaign, as an async stream: totals and status first (each only
  * when it changed), then every result from `afterSeq` on, in order, exactly once. Events come in
@@ -230,8 +234,9 @@ async function sleep(stop: Stop): Promise<void> {
 
 /**
  * Wakes the sleeper `ms` from now unless a wake-up is already set. While results stream, a waiter
- * sleeps and wakes once per result; one timer left running across those wake-ups costs far less
- * than a timer set and cleared for each of them. The owner clears `stop.due` when it is done.
+ * sleeps and wakes once per turn of the event loop that brought results; one timer left running
+ * across those wake-ups costs far less than a timer set and cleared for each of them. The owner
+ * clears `stop.due` when it is done.
  */
 function wakeIn(stop: Stop, ms: number): void {
   if (stop.due) return;
@@ -310,6 +315,7 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
     const take = (): CampaignEvent[] => {
       const events = pending;
       pending = [];
+      eventBatches.add(events);
       return events;
     };
 
@@ -366,7 +372,8 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
       if (stop.stopped) return;
       if (stop.totalsChanged) await check();
       if (pending.length > 0) yield take();
-      if (stop.signalled) continue;
+      // Either may have been raised while the consumer held the batch, when no one was asleep to wake.
+      if (stop.signalled || stop.totalsChanged) continue;
       // Idle: sleep until results or a totals change wake us, or until the coalesced progress count is due.
       if (cursor !== sentStatus.actualResults) wakeIn(stop, TICK_MS - (Date.now() - checkedAt));
       await sleep(stop);

@@ -58,19 +58,13 @@ export function openResultsSession(deps: Deps, socket: ResultsSocket, remoteAddr
   const streamCampaign = async (campaignId: number) => {
     const events = (stream = campaignEvents(ctx, campaignId));
     try {
-      stream: for await (const batch of events) {
-        // A batch is handed over at once and waited for as a whole: the bound on a slow reader's
-        // unsent data is overshot by one batch at most.
-        let sent: Promise<void> | undefined;
+      delivery: for await (const batch of events) {
         for (const event of batch) {
-          if (phase === 'closed') break stream;
-          sent = socket.send(eventFrame(event));
-          if (event.kind === 'error' && event.fatal) {
-            await sent;
-            break stream;
-          }
+          if (phase === 'closed') break delivery;
+          // Each frame waited for, so a slow reader's unsent data stays within the socket's bound.
+          await socket.send(eventFrame(event));
+          if (event.kind === 'error' && event.fatal) break delivery;
         }
-        await sent;
       }
       // The conversation lasts as long as the events do.
       if (phase !== 'closed') {

@@ -6,24 +6,36 @@
  * what lets it be replaced here.
  */
 import { createRequire } from 'node:module';
+import { LRUCache } from 'lru-cache';
 
 const require = createRequire(import.meta.url);
 
 type Utils = { quote: ((text: string) => string) & { cached?: true } };
 
-/** Recent messages kept escaped; the cache starts over when full (a busy campaign refills it at once). */
-const MAX_CACHED = 1024;
+/**
+ * Bounded like the result frames themselves (wire-campaigns.ts): a campaign's subscribers send a
+ * result within moments of each other, so a short life is enough, and nothing outlives it.
+ */
+const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+const TTL_MS = 10_000;
 
 export function cacheSockjsQuoting(): void {
   const utils = require('sockjs/lib/utils.js') as Utils;
   if (utils.quote.cached) return;
   const quote = utils.quote;
-  let quoted = new Map<string, string>();
+  const quoted = new LRUCache<string, string>({
+    maxSize: MAX_CACHED_CHARS,
+    sizeCalculation: (out, text) => out.length + text.length,
+    ttl: TTL_MS,
+    ttlResolution: 1000,
+  });
+  setInterval(() => quoted.purgeStale(), TTL_MS).unref();
   const cachedQuote = (text: string): string => {
     let out = quoted.get(text);
     if (out === undefined) {
-      if (quoted.size >= MAX_CACHED) quoted = new Map();
-      quoted.set(text, (out = quote(text)));
+      out = quote(text);
+      // A message too large for the cache is escaped each time, as sockjs would.
+      if (out.length + text.length <= MAX_CACHED_CHARS / 4) quoted.set(text, out);
     }
     return out;
   };

@@ -110,7 +110,11 @@ const CampaignEventRef = builder.unionType('CampaignEvent', {
 });
 
 /** Union members are resolved from the event's kind, carried along on the yielded object. */
-const toMember = (e: Event) => (e.kind === 'result' ? { ...e.result, __kind: e.kind } : { ...e, __kind: e.kind });
+const toMember = (e: Event) => {
+  // A whole batch here means the schema runs without the plugin that splits batches into events.
+  if (campaigns.isEventBatch(e)) throw new Error('campaignEvents needs useSharedSubscriptionEvents to deliver its batches');
+  return e.kind === 'result' ? { ...e.result, __kind: e.kind } : { ...e, __kind: e.kind };
+};
 
 const RunInput = {
   query: { description: 'SQL to run, when no saved query is given.' },
