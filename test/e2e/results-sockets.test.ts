@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { testClock } from '../helpers/agents.js';
 import { gqlClient, restClient, userToken } from '../helpers/clients.js';
+import { watchOverWs } from '../helpers/live.js';
 import { startApp, type TestApp } from '../helpers/harness.js';
 import {
   answerLive,
@@ -469,6 +470,21 @@ describe('the 60 s rule (injected clock)', () => {
     await untilMetric(t60.url, 'fleetgraph_open_sockets', (n) => n === 0);
     clock60.advance(59);
     expect(Object.keys(await liveQueries(t60.url, host))).toEqual([liveName(campaignId)]);
+    expect(await campaignStatus(campaignId)).toBe('RUNNING');
+    clock60.advance(2);
+    expect(await liveQueries(t60.url, host)).toEqual({});
+    expect(await campaignStatus(campaignId)).toBe('COMPLETE');
+  });
+
+  it('should complete a campaign 60 s after its last graphql-ws subscriber left', async () => {
+    const campaignId = await runCampaign(t60, [host.id]);
+    const watcher = watchOverWs(t60.url, t60.adminToken, campaignId);
+    await watcher.until((items) => items.length >= 2);
+    clock60.advance(61);
+    expect(Object.keys(await liveQueries(t60.url, host))).toEqual([liveName(campaignId)]);
+    await watcher.dispose();
+    await untilMetric(t60.url, 'fleetgraph_open_sockets', (n) => n === 0);
+    clock60.advance(59);
     expect(await campaignStatus(campaignId)).toBe('RUNNING');
     clock60.advance(2);
     expect(await liveQueries(t60.url, host)).toEqual({});
