@@ -74,7 +74,8 @@ export async function agentConfig(ctx: AgentCtx, host: Host): Promise<JsonObject
   const { store, clock } = ctx.deps;
   const config: JsonObject = { ...(await agentOptionsFor(ctx, host)) };
   const packIds = new Set((await store.hosts.packIds([host])).get(host.id));
-  const packs = (await store.packs.list()).filter((p) => packIds.has(p.id) && !p.disabled);
+  // Most hosts are in no pack: no need to read them all.
+  const packs = packIds.size === 0 ? [] : (await store.packs.list()).filter((p) => packIds.has(p.id) && !p.disabled);
   if (packs.length > 0) {
     const scheduled = await store.packs.scheduledQueries(packs.map((p) => p.id));
     const savedQueries = new Map((await store.savedQueries.byIds([...new Set(scheduled.map((s) => s.queryId))])).map((q) => [q.id, q]));

@@ -116,6 +116,18 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
   // (forgotten below wherever a host is written).
   const cache = agentCacheHosts > 0 ? new AgentHostCache(agentCacheHosts) : undefined;
   const byNodeKey = prepareRows(db, t.hosts, db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))));
+  // One host's packs, asked by every agent config request: prepared once. The same rule as the
+  // list query in `packIds` (the host's team as stored, and only for a host that exists).
+  const packIdsOfHost = db.$client
+    .prepare<{ host: number }, number>(
+      `SELECT DISTINCT pt.pack_id FROM pack_targets pt
+        WHERE EXISTS (SELECT 1 FROM hosts WHERE id = @host)
+          AND ((pt.type = 'host' AND pt.target_id = @host)
+            OR (pt.type = 'team' AND pt.target_id = (SELECT team_id FROM hosts WHERE id = @host))
+            OR (pt.type = 'label' AND pt.target_id IN (SELECT label_id FROM label_membership WHERE host_id = @host)))
+        ORDER BY pt.pack_id`,
+    )
+    .pluck();
   const byIds = (ids: readonly number[]) =>
     ids.length === 0 ? [] : db.select().from(t.hosts).where(inList(t.hosts.id, ids)).all().map(toHost);
   // Listing every host a page at a time (the hosts page, GraphQL hosts without filters) and the
@@ -282,6 +294,7 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
     async packIds(hostList) {
       const out = new Map(hostList.map((h) => [h.id, [] as number[]]));
       if (hostList.length === 0) return out;
+      if (hostList.length === 1) return new Map([[hostList[0]!.id, packIdsOfHost.all({ host: hostList[0]!.id })]]);
       const ids = hostList.map((h) => h.id);
       const rows = db.all<{ host_id: number; pack_id: number }>(sql`
         SELECT h.id AS host_id, pt.pack_id FROM hosts h JOIN pack_targets pt

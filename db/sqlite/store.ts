@@ -23,6 +23,8 @@ export function openSqliteStore(path: string, options: HostStoreOptions = {}): S
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite);
   migrate(db, { migrationsFolder });
+  // Read by every agent config request (osquery fetches its config every few seconds): prepared once.
+  const appConfigRow = db.select().from(t.appConfig).where(eq(t.appConfig.id, 1)).prepare();
 
   return {
     ...createUserStores(db),
@@ -32,7 +34,7 @@ export function openSqliteStore(path: string, options: HostStoreOptions = {}): S
     campaigns: createCampaignStore(db),
     appConfig: {
       async get() {
-        const row = db.select().from(t.appConfig).where(eq(t.appConfig.id, 1)).get();
+        const row = appConfigRow.get();
         return row && toAppConfig(row.json);
       },
       async save(config, now) {
