@@ -79,6 +79,15 @@ export const completion: Benchmark = {
       let syncBytes = 0;
       const syncRun = async () => {
         const before = new Set(answers.keys());
+        // The readings below are this process's clock, and this process also runs the agents: a
+        // ticker notes where its own event loop stalled, to tell its delays from the server's.
+        const stalls: { from: number; to: number }[] = [];
+        let tick = Date.now();
+        const ticker = setInterval(() => {
+          const now = Date.now();
+          if (now - tick > 20) stalls.push({ from: tick, to: now });
+          tick = now;
+        }, 5);
         const started = Date.now();
         const res = await fetch(`${server.url}/api/v1/fleet/queries/${savedQuery.id}/run`, {
           method: 'POST',
@@ -88,12 +97,22 @@ export const completion: Benchmark = {
         const headersAt = Date.now();
         const text = await res.text();
         const done = Date.now();
+        clearInterval(ticker);
         if (res.status !== 200) throw new Error(`sync run → ${res.status}: ${text.slice(0, 300)}`);
         const body = JSON.parse(text) as { responded_host_count?: number; targeted_host_count?: number };
         syncBytes = Buffer.byteLength(text);
         const name = [...answers.keys()].filter((k) => !before.has(k)).sort((x, y) => Number(y.slice(LIVE.length)) - Number(x.slice(LIVE.length)))[0];
         const a = (name && answers.get(name)) || { count: 0, lastAck: NaN, lastSent: NaN };
-        return { total: done - started, afterAck: headersAt - a.lastAck, afterSent: headersAt - a.lastSent, download: done - headersAt, responded: body.responded_host_count ?? 0 };
+        // Stalled time of this process between the last answer's acknowledgement and the headers.
+        const stalled = stalls.reduce((n, x) => n + Math.max(0, Math.min(x.to, headersAt) - Math.max(x.from, a.lastAck)), 0);
+        return {
+          total: done - started,
+          afterAck: headersAt - a.lastAck,
+          afterSent: headersAt - a.lastSent,
+          download: done - headersAt,
+          loaderStalled: stalled,
+          responded: body.responded_host_count ?? 0,
+        };
       };
 
       progress('  warm-up', true);
@@ -120,6 +139,7 @@ export const completion: Benchmark = {
         s.add('syncAfterAck', r.afterAck);
         s.add('syncAfterSent', r.afterSent);
         s.add('syncDownload', r.download);
+        s.add('syncLoaderStalled', r.loaderStalled);
         responded = r.responded;
       }
       if (server.profiler) notes.push(await server.profiler.stop('completion'));
@@ -137,6 +157,7 @@ export const completion: Benchmark = {
         figure({ name: 'sync REST run: last answer acknowledged → response', unit: 'ms', value: s.stat('syncAfterAck'), goals: [atMost(100, ' ms')] }),
         figure({ name: 'sync REST run: last answer sent → response', unit: 'ms', value: s.stat('syncAfterSent') }),
         figure({ name: 'sync REST run: response body download', unit: 'ms', value: s.stat('syncDownload') }),
+        figure({ name: '… of "last answer acknowledged → response", the load generator stalled', unit: 'ms', value: s.stat('syncLoaderStalled') }),
       );
       notes.push(
         `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,
