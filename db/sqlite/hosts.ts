@@ -292,9 +292,10 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
       return out;
     },
     async packIds(hostList) {
+      const [only] = hostList;
+      if (hostList.length === 1 && only) return new Map([[only.id, packIdsOfHost.all({ host: only.id })]]);
       const out = new Map(hostList.map((h) => [h.id, [] as number[]]));
       if (hostList.length === 0) return out;
-      if (hostList.length === 1) return new Map([[hostList[0]!.id, packIdsOfHost.all({ host: hostList[0]!.id })]]);
       const ids = hostList.map((h) => h.id);
       const rows = db.all<{ host_id: number; pack_id: number }>(sql`
         SELECT h.id AS host_id, pt.pack_id FROM hosts h JOIN pack_targets pt
