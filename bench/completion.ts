@@ -2,7 +2,7 @@
  * completion: agents checking in at a fixed interval (10 s by default, the floor of any campaign),
  * a campaign from its creation (GraphQL runLiveQuery) to the `finished` status on a graphql-ws
  * subscriber; and the synchronous POST /api/v1/fleet/queries/:id/run {host_ids}, from the last
- * host's answer to the response.
+ * host's answer to the last byte of the response.
  */
 import Database from 'better-sqlite3';
 import type { ResultEvent } from '../simulator/index.js';
@@ -94,22 +94,24 @@ export const completion: Benchmark = {
           headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ host_ids: hostIds, timeout_seconds: interval * 4 }),
         });
-        const headersAt = Date.now();
-        const text = await res.text();
+        // The answer is sent while hosts answer: what counts is when its last byte came.
+        const chunks: Uint8Array[] = [];
+        const reader = res.body!.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
         const done = Date.now();
         clearInterval(ticker);
+        const text = Buffer.concat(chunks).toString('utf8');
         if (res.status !== 200) throw new Error(`sync run → ${res.status}: ${text.slice(0, 300)}`);
         const body = JSON.parse(text) as { responded_host_count?: number; targeted_host_count?: number };
         syncBytes = Buffer.byteLength(text);
         const name = [...answers.keys()].filter((k) => !before.has(k)).sort((x, y) => Number(y.slice(LIVE.length)) - Number(x.slice(LIVE.length)))[0];
         const a = (name && answers.get(name)) || { count: 0, lastAck: NaN, lastSent: NaN };
-        // Stalled time of this process between the last answer's acknowledgement and the headers.
-        const stalled = stalls.reduce((n, x) => n + Math.max(0, Math.min(x.to, headersAt) - Math.max(x.from, a.lastAck)), 0);
+        // Stalled time of this process between the last answer's acknowledgement and the last byte.
+        const stalled = stalls.reduce((n, x) => n + Math.max(0, Math.min(x.to, done) - Math.max(x.from, a.lastAck)), 0);
         return {
           total: done - started,
-          afterAck: headersAt - a.lastAck,
-          afterSent: headersAt - a.lastSent,
-          download: done - headersAt,
+          afterAck: done - a.lastAck,
+          afterSent: done - a.lastSent,
           loaderStalled: stalled,
           responded: body.responded_host_count ?? 0,
         };
@@ -138,7 +140,6 @@ export const completion: Benchmark = {
         s.add('syncTotal', r.total);
         s.add('syncAfterAck', r.afterAck);
         s.add('syncAfterSent', r.afterSent);
-        s.add('syncDownload', r.download);
         s.add('syncLoaderStalled', r.loaderStalled);
         responded = r.responded;
       }
@@ -154,10 +155,14 @@ export const completion: Benchmark = {
         figure({ name: 'campaign creation → last agent answer acknowledged', unit: 'ms', value: s.stat('lastAck'), baseline: s.stat('floor') }),
         figure({ name: 'last agent answer acknowledged → finished', unit: 'ms', value: s.stat('afterLast') }),
         figure({ name: 'sync REST run: request → full response', unit: 'ms', value: s.stat('syncTotal'), baseline: s.stat('floor') }),
-        figure({ name: 'sync REST run: last answer acknowledged → response', unit: 'ms', value: s.stat('syncAfterAck'), goals: [atMost(100, ' ms')] }),
-        figure({ name: 'sync REST run: last answer sent → response', unit: 'ms', value: s.stat('syncAfterSent') }),
-        figure({ name: 'sync REST run: response body download', unit: 'ms', value: s.stat('syncDownload') }),
-        figure({ name: '… of "last answer acknowledged → response", the load generator stalled', unit: 'ms', value: s.stat('syncLoaderStalled') }),
+        figure({
+          name: 'sync REST run: last answer acknowledged → last byte of the response',
+          unit: 'ms',
+          value: s.stat('syncAfterAck'),
+          goals: [atMost(100, ' ms')],
+        }),
+        figure({ name: 'sync REST run: last answer sent → last byte of the response', unit: 'ms', value: s.stat('syncAfterSent') }),
+        figure({ name: '… of "last answer acknowledged → last byte", the load generator stalled', unit: 'ms', value: s.stat('syncLoaderStalled') }),
       );
       notes.push(
         `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,

@@ -390,59 +390,79 @@ async function* streamEvents(ctx: Ctx, campaignId: number, afterSeq: number, sto
   }
 }
 
-export type SyncRunResult = {
+export type SyncRun = {
   queryId: number;
   targetedHostCount: number;
-  respondedHostCount: number;
-  results: CampaignResult[];
+  /**
+   * The results in batches, as hosts answer. It ends once every targeted online host has answered
+   * or at the timeout, whichever is first, and the campaign is completed then, or as soon as the
+   * consumer stops early (`return()`, e.g. its client left).
+   */
+  results: AsyncGenerator<CampaignResult[], void>;
 };
 
 /**
- * Fleet's later synchronous run: answers once every targeted online host has answered, or at the
- * timeout, whichever is first. The campaign is completed when it returns. `onResult` sees each
- * result as it arrives, in order and before this returns, so a transport can serialize the answer
- * piece by piece while it waits instead of all at once after the last host.
+ * Fleet's later synchronous run. The checks and the campaign happen here, so their errors come
+ * before any answer; the results follow as they arrive, so a transport can send the answer while it
+ * waits instead of building it all after the last host. Nothing watches the campaign until the
+ * results are first read: one never read expires like any unwatched campaign.
  */
-export async function runSavedQuerySync(
+export async function startSavedQuerySync(
   ctx: Ctx,
   queryId: number,
   hostIds: number[],
-  timeoutMs?: number,
-  onResult?: (result: CampaignResult) => void,
-): Promise<SyncRunResult> {
-  const { campaignLimits, results, live } = ctx.deps;
-  const wait = Math.min(Math.max(timeoutMs ?? campaignLimits.syncDefaultTimeoutMs, 0), campaignLimits.syncMaxTimeoutMs);
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<SyncRun> {
+  const { campaignLimits } = ctx.deps;
+  const wait = Math.min(Math.max(opts.timeoutMs ?? campaignLimits.syncDefaultTimeoutMs, 0), campaignLimits.syncMaxTimeoutMs);
   const { campaign, metrics } = await runLiveQuery(ctx, { queryId }, { hostIds, labelIds: [], teamIds: [] });
-  const stop: Stop = { stopped: false };
-  const unwatch = results.watch(campaign.id, () => {
-    stop.signalled = true;
-    stop.wake?.();
-  });
-  await live.attach(campaign.id);
-  const received: CampaignResult[] = [];
-  const take = async () => {
-    stop.signalled = false;
-    const fresh = await results.read(campaign.id, received.length, Number.MAX_SAFE_INTEGER);
-    for (const r of fresh) {
-      received.push(r);
-      onResult?.(r);
-    }
+  return {
+    queryId,
+    targetedHostCount: metrics.total,
+    results: syncResults(ctx.deps, campaign.id, metrics.online, Date.now() + wait, opts.signal),
   };
+}
+
+async function* syncResults(
+  deps: Deps,
+  campaignId: number,
+  online: number,
+  deadline: number,
+  signal?: AbortSignal,
+): AsyncGenerator<CampaignResult[], void> {
+  const { results, live } = deps;
+  const stop: Stop = { stopped: signal?.aborted ?? false };
+  // Its client gone, the run ends now rather than at its next answer or the timeout.
+  const abandon = () => {
+    stop.stopped = true;
+    stop.wake?.();
+  };
+  signal?.addEventListener('abort', abandon, { once: true });
+  // Answers that come in one turn of the event loop are read (and sent) together.
+  const unwatch = results.watch(campaignId, () => {
+    stop.signalled = true;
+    wakeSoon(stop);
+  });
+  await live.attach(campaignId);
   try {
-    const deadline = Date.now() + wait;
-    for (;;) {
-      await take();
-      if (received.length >= metrics.online || Date.now() >= deadline) break;
+    let taken = 0;
+    while (!stop.stopped) {
+      stop.signalled = false;
+      const fresh = await results.read(campaignId, taken, Number.MAX_SAFE_INTEGER);
+      taken += fresh.length;
+      if (fresh.length > 0) yield fresh;
+      if (taken >= online || Date.now() >= deadline) return;
       if (stop.signalled) continue;
       // Only the deadline is awaited besides results: one timer for the whole wait.
       wakeIn(stop, deadline - Date.now());
       await sleep(stop);
     }
-    return { queryId, targetedHostCount: metrics.total, respondedHostCount: received.length, results: received };
   } finally {
+    signal?.removeEventListener('abort', abandon);
     clearTimeout(stop.due);
+    clearImmediate(stop.soon);
     unwatch();
-    live.detach(campaign.id);
-    await live.complete(campaign.id);
+    live.detach(campaignId);
+    await live.complete(campaignId);
   }
 }

@@ -7,7 +7,7 @@ import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, sendJson, sendJsonText } from './http.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, sendJson } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -17,6 +17,8 @@ export type RouteRequest<B> = {
   query: URLSearchParams;
   body: B;
   req: IncomingMessage;
+  /** Aborted if the client leaves before its answer is sent (made on first use). */
+  readonly signal: AbortSignal;
 };
 
 export type RouteResult = {
@@ -25,8 +27,6 @@ export type RouteResult = {
   headers?: Record<string, string>;
   /** Bytes sent as they are read, instead of a JSON `body`; `headers` must describe them. */
   stream?: Readable;
-  /** A JSON body already serialized (assembled from pieces serialized earlier), instead of `body`. */
-  json?: string;
 };
 
 export type Route<B = unknown> = {
@@ -91,14 +91,28 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
         const token = bearerToken(req);
         if (token) ctx.viewer = await authenticate(ctx, token);
       }
-      const result = await r.handle({ ctx, params: found.params, query: url.searchParams, body, req });
+      let left: AbortController | undefined;
+      const result = await r.handle({
+        ctx,
+        params: found.params,
+        query: url.searchParams,
+        body,
+        req,
+        get signal() {
+          if (!left) {
+            const aborter = (left = new AbortController());
+            res.once('close', () => {
+              if (!res.writableFinished) aborter.abort();
+            });
+          }
+          return left.signal;
+        },
+      });
       status = result.status ?? 200;
       if (result.stream) {
         res.writeHead(status, result.headers);
         // A failure mid-stream reaches the catch below with headers sent, which cuts the connection.
         await pipeline(result.stream, res);
-      } else if (result.json !== undefined) {
-        sendJsonText(res, status, result.json, result.headers);
       } else if (result.body === undefined) {
         res.writeHead(status, result.headers);
         res.end();

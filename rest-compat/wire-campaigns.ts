@@ -1,5 +1,5 @@
 /** Campaigns and their results in Fleet's JSON. */
-import type { CampaignEvent, CampaignWithMetrics } from '../resolvers/campaigns.js';
+import type { CampaignEvent, CampaignWithMetrics, SyncRun } from '../resolvers/campaigns.js';
 import type { CampaignResult } from '../resolvers/model.js';
 
 import { LRUCache } from 'lru-cache';
@@ -73,4 +73,25 @@ export function eventFrame(e: CampaignEvent): string {
     case 'error':
       return JSON.stringify({ type: 'error', data: e.message });
   }
+}
+
+/**
+ * The synchronous run's answer as text pieces, sent while hosts answer: Fleet's keys, with
+ * `responded_host_count` last because it is known only at the end (JSON key order is not
+ * meaningful). Each batch of results becomes one piece.
+ */
+export async function* syncAnswerJson(run: SyncRun): AsyncGenerator<string, void> {
+  let responded = 0;
+  let sep = '';
+  yield `{"query_id":${run.queryId},"targeted_host_count":${run.targetedHostCount},"results":[`;
+  for await (const batch of run.results) {
+    let piece = '';
+    for (const r of batch) {
+      piece += `${sep}${JSON.stringify({ host_id: r.hostId, rows: resultRows(r), error: r.error })}`;
+      sep = ',';
+    }
+    responded += batch.length;
+    yield piece;
+  }
+  yield `],"responded_host_count":${responded}}`;
 }

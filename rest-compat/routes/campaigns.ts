@@ -1,10 +1,11 @@
 /** Live query routes: run, run by names, the synchronous run, and live query health. */
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import * as campaigns from '../../resolvers/campaigns.js';
 import { NotFoundError } from '../../resolvers/errors.js';
 import type { HostTargets } from '../../resolvers/model.js';
 import { route, type Route } from '../router.js';
-import { campaignJson, resultRows } from '../wire-campaigns.js';
+import { campaignJson, syncAnswerJson } from '../wire-campaigns.js';
 
 const ids = z.array(z.number().int()).nullish();
 const names = z.array(z.string()).nullish();
@@ -48,21 +49,14 @@ export const campaignRoutes: Route[] = [
     method: 'POST',
     path: '/queries/:id/run',
     body: z.object({ host_ids: z.array(z.number().int()), timeout_seconds: z.number().nonnegative().nullish() }),
-    handle: async ({ ctx, body, params }) => {
+    handle: async ({ ctx, body, params, signal }) => {
       // Fleet's route only matches numeric ids; anything else is an unknown query.
       const id = /^\d+$/.test(params.id ?? '') ? Number(params.id) : Number.NaN;
       if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError('Query', params.id ?? '');
-      // Each result is serialized as it arrives, so the answer is ready when the last host is.
-      const pieces: string[] = [];
-      const r = await campaigns.runSavedQuerySync(
-        ctx,
-        id,
-        body.host_ids,
-        body.timeout_seconds == null ? undefined : body.timeout_seconds * 1000,
-        (x) => pieces.push(JSON.stringify({ host_id: x.hostId, rows: resultRows(x), error: x.error })),
-      );
-      const head = JSON.stringify({ query_id: r.queryId, targeted_host_count: r.targetedHostCount, responded_host_count: r.respondedHostCount });
-      return { json: `${head.slice(0, -1)},"results":[${pieces.join(',')}]}` };
+      const timeoutMs = body.timeout_seconds == null ? undefined : body.timeout_seconds * 1000;
+      const run = await campaigns.startSavedQuerySync(ctx, id, body.host_ids, { timeoutMs, signal });
+      // Sent while hosts answer, so only the last results are left to send when the last host is in.
+      return { headers: { 'content-type': 'application/json; charset=utf-8' }, stream: Readable.from(syncAnswerJson(run)) };
     },
   }),
   route({

@@ -96,9 +96,11 @@ beforeAll(async () => {
       { name: 'private', query: 'SELECT 2 AS private', observer_can_run: false },
       { name: 'sync-all', query: "SELECT 'sync-all'" },
       { name: 'sync-timeout', query: "SELECT 'sync-timeout'" },
+      { name: 'sync-stream', query: "SELECT 'sync-stream'" },
+      { name: 'sync-left', query: "SELECT 'sync-left'" },
     ],
   });
-  for (const name of ['observable', 'private', 'sync-all', 'sync-timeout']) {
+  for (const name of ['observable', 'private', 'sync-all', 'sync-timeout', 'sync-stream', 'sync-left']) {
     queryIds[name] = Number((await gql('query ($n: String!) { savedQuery(name: $n) { id } }', { n: name }, t.adminToken)).data.savedQuery.id);
   }
   adminId = Number((await gql('{ me { id } }', {}, t.adminToken)).data.me.id);
@@ -367,6 +369,66 @@ describe('POST /queries/:id/run (synchronous)', () => {
     // h3 had the query but never answered; the campaign is over, so it is not asked again.
     expect(Object.keys(await liveQueries(t.url, h3))).not.toContain(liveName(campaignId));
     expect((await campaignOverGql(campaignId)).status).toBe('COMPLETE');
+  });
+});
+
+/** Reads `body` until its text so far contains `needle`; answers that text. */
+async function readUntil(body: ReadableStreamDefaultReader<Uint8Array>, needle: string, timeoutMs = 5000): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = Date.now() + timeoutMs;
+  while (!text.includes(needle)) {
+    if (Date.now() > deadline) throw new Error(`no ${needle} in ${text}`);
+    const { value, done } = await body.read();
+    if (done) throw new Error(`the answer ended without ${needle}: ${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
+describe('POST /queries/:id/run (synchronous), sent while hosts answer', () => {
+  const post = (name: string, hostIds: number[], signal?: AbortSignal) =>
+    fetch(`${t.url}/api/v1/fleet/queries/${queryIds[name]}/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ host_ids: hostIds, timeout_seconds: 30 }),
+      signal,
+    });
+
+  it('should send the first host\'s result before the last host has answered, and end with the count', async () => {
+    const res = await post('sync-stream', [h1.id, h3.id]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const campaignId = await campaignRunning(h1, "SELECT 'sync-stream'");
+    await answerLive(t.url, h1, campaignId, [{ first: 'yes' }]);
+    const body = res.body!.getReader();
+    const early = await readUntil(body, '"first":"yes"');
+    expect(early.startsWith(`{"query_id":${queryIds['sync-stream']},"targeted_host_count":2,"results":[`)).toBe(true);
+    expect(early).not.toContain('responded_host_count');
+    await answerLive(t.url, h3, campaignId, { status: 1, message: 'late failure' });
+    const text = early + (await readUntil(body, 'responded_host_count')).trimEnd();
+    expect((await body.read()).done).toBe(true);
+    expect(JSON.parse(text)).toEqual({
+      query_id: queryIds['sync-stream'],
+      targeted_host_count: 2,
+      responded_host_count: 2,
+      results: [
+        { host_id: h1.id, rows: [{ first: 'yes', host_hostname: 'host1.local', host_display_name: 'host1.local' }], error: null },
+        { host_id: h3.id, rows: [], error: 'late failure' },
+      ],
+    });
+    expect((await campaignOverGql(campaignId)).status).toBe('COMPLETE');
+  });
+
+  it('should complete the campaign as soon as its client leaves, not at the 30 s timeout', async () => {
+    const abort = new AbortController();
+    const res = await post('sync-left', [h1.id, h3.id], abort.signal);
+    const campaignId = await campaignRunning(h1, "SELECT 'sync-left'");
+    await readUntil(res.body!.getReader(), '"results":[');
+    abort.abort();
+    await expect.poll(async () => (await campaignOverGql(campaignId)).status, { timeout: 5000 }).toBe('COMPLETE');
+    // Neither host answered; with the campaign over neither is asked again.
+    for (const h of [h1, h3]) expect(Object.keys(await liveQueries(t.url, h))).not.toContain(liveName(campaignId));
   });
 });
 
