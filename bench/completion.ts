@@ -89,19 +89,25 @@ export const completion: Benchmark = {
           tick = now;
         }, 5);
         const started = Date.now();
-        const res = await fetch(`${server.url}/api/v1/fleet/queries/${savedQuery.id}/run`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ host_ids: hostIds, timeout_seconds: interval * 4 }),
-        });
-        // The answer is sent while hosts answer: what counts is when its last byte came.
         const chunks: Uint8Array[] = [];
-        const reader = res.body!.getReader();
-        for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
-        const done = Date.now();
-        clearInterval(ticker);
+        let status = 0;
+        let done = 0;
+        try {
+          const res = await fetch(`${server.url}/api/v1/fleet/queries/${savedQuery.id}/run`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ host_ids: hostIds, timeout_seconds: interval * 4 }),
+          });
+          status = res.status;
+          // The answer is sent while hosts answer: what counts is when its last byte came.
+          const reader = res.body!.getReader();
+          for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+          done = Date.now();
+        } finally {
+          clearInterval(ticker);
+        }
         const text = Buffer.concat(chunks).toString('utf8');
-        if (res.status !== 200) throw new Error(`sync run → ${res.status}: ${text.slice(0, 300)}`);
+        if (status !== 200) throw new Error(`sync run → ${status}: ${text.slice(0, 300)}`);
         const body = JSON.parse(text) as { responded_host_count?: number; targeted_host_count?: number };
         syncBytes = Buffer.byteLength(text);
         const name = [...answers.keys()].filter((k) => !before.has(k)).sort((x, y) => Number(y.slice(LIVE.length)) - Number(x.slice(LIVE.length)))[0];
@@ -136,7 +142,9 @@ export const completion: Benchmark = {
         s.add('floor', interval * 1000);
         answered = a.answered;
         progress(`  run ${i + 1}/${ctx.runs}: synchronous run`, true);
-        const r = await syncRun();
+        const synced = await cpuShare(server.pid, syncRun);
+        const r = synced.result;
+        s.add('syncServerCpu', synced.server * 100);
         s.add('syncTotal', r.total);
         s.add('syncAfterAck', r.afterAck);
         s.add('syncAfterSent', r.afterSent);
@@ -165,7 +173,7 @@ export const completion: Benchmark = {
         figure({ name: '… of "last answer acknowledged → last byte", the load generator stalled', unit: 'ms', value: s.stat('syncLoaderStalled') }),
       );
       notes.push(
-        `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,
+        `CPU during the campaigns (median): server ${Math.round(s.stat('serverCpu')!.median)} %, load generator ${Math.round(s.stat('loaderCpu')!.median)} %; server during the synchronous runs ${Math.round(s.stat('syncServerCpu')!.median)} %; the synchronous run's answer: ${(syncBytes / 2 ** 20).toFixed(1)} MB`,
         `agents pause exactly ${interval} s after each check-in (as osquery does), so the last one comes about ${interval} s after creation plus its own request time; last run: ${answered}/${hosts} agents answered the campaign, the synchronous run reported ${responded}/${hosts} hosts`,
       );
     } finally {

@@ -394,9 +394,8 @@ export type SyncRun = {
   queryId: number;
   targetedHostCount: number;
   /**
-   * The results in batches, as hosts answer. It ends once every targeted online host has answered
-   * or at the timeout, whichever is first, and the campaign is completed then, or as soon as the
-   * consumer stops early (`return()`, e.g. its client left).
+   * The results in batches, as hosts answer, ending once the campaign is over. Reading them is not
+   * what ends it: a consumer that reads slowly (or never) still sees it completed on time.
    */
   results: AsyncGenerator<CampaignResult[], void>;
 };
@@ -404,8 +403,11 @@ export type SyncRun = {
 /**
  * Fleet's later synchronous run. The checks and the campaign happen here, so their errors come
  * before any answer; the results follow as they arrive, so a transport can send the answer while it
- * waits instead of building it all after the last host. Nothing watches the campaign until the
- * results are first read: one never read expires like any unwatched campaign.
+ * waits instead of building it all after the last host.
+ *
+ * The campaign is completed once every targeted online host has answered, at the timeout, or when
+ * `signal` aborts (the caller left), whichever is first, whether or not the results are being read
+ * at that moment; the results then end with what had arrived by then.
  */
 export async function startSavedQuerySync(
   ctx: Ctx,
@@ -413,56 +415,70 @@ export async function startSavedQuerySync(
   hostIds: number[],
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<SyncRun> {
-  const { campaignLimits } = ctx.deps;
+  const { campaignLimits, results, live } = ctx.deps;
   const wait = Math.min(Math.max(opts.timeoutMs ?? campaignLimits.syncDefaultTimeoutMs, 0), campaignLimits.syncMaxTimeoutMs);
   const { campaign, metrics } = await runLiveQuery(ctx, { queryId }, { hostIds, labelIds: [], teamIds: [] });
-  return {
-    queryId,
-    targetedHostCount: metrics.total,
-    results: syncResults(ctx.deps, campaign.id, metrics.online, Date.now() + wait, opts.signal),
+  const { signal } = opts;
+  const stop: Stop = { stopped: false };
+  let completed: Promise<void> | undefined;
+  const finish = (): Promise<void> => {
+    if (!completed) {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', abandon);
+      unwatch();
+      live.detach(campaign.id);
+      completed = live.complete(campaign.id);
+      // Reported by the results' reader, which always awaits it last; never left unhandled.
+      completed.catch(() => undefined);
+      stop.wake?.();
+    }
+    return completed;
   };
+  const abandon = () => {
+    stop.stopped = true;
+    void finish();
+  };
+  const deadline = setTimeout(() => void finish(), wait);
+  // Answers that come in one turn of the event loop are read together; the last one ends the
+  // campaign at once, even while the reader is busy with an earlier batch.
+  const unwatch = results.watch(campaign.id, (headSeq) => {
+    if (headSeq >= metrics.online) void finish();
+    stop.signalled = true;
+    wakeSoon(stop);
+  });
+  signal?.addEventListener('abort', abandon, { once: true });
+  try {
+    await live.attach(campaign.id);
+  } catch (err) {
+    await finish();
+    throw err;
+  }
+  if (signal?.aborted || metrics.online === 0) void finish();
+  return { queryId, targetedHostCount: metrics.total, results: syncResults(ctx.deps, campaign.id, stop, finish, () => completed !== undefined) };
 }
 
 async function* syncResults(
   deps: Deps,
   campaignId: number,
-  online: number,
-  deadline: number,
-  signal?: AbortSignal,
+  stop: Stop,
+  finish: () => Promise<void>,
+  over: () => boolean,
 ): AsyncGenerator<CampaignResult[], void> {
-  const { results, live } = deps;
-  const stop: Stop = { stopped: signal?.aborted ?? false };
-  // Its client gone, the run ends now rather than at its next answer or the timeout.
-  const abandon = () => {
-    stop.stopped = true;
-    stop.wake?.();
-  };
-  signal?.addEventListener('abort', abandon, { once: true });
-  // Answers that come in one turn of the event loop are read (and sent) together.
-  const unwatch = results.watch(campaignId, () => {
-    stop.signalled = true;
-    wakeSoon(stop);
-  });
-  await live.attach(campaignId);
   try {
     let taken = 0;
     while (!stop.stopped) {
       stop.signalled = false;
-      const fresh = await results.read(campaignId, taken, Number.MAX_SAFE_INTEGER);
+      // Once over, one more read takes whatever came before the end.
+      const last = over();
+      const fresh = await deps.results.read(campaignId, taken, Number.MAX_SAFE_INTEGER);
       taken += fresh.length;
-      if (fresh.length > 0) yield fresh;
-      if (taken >= online || Date.now() >= deadline) return;
-      if (stop.signalled) continue;
-      // Only the deadline is awaited besides results: one timer for the whole wait.
-      wakeIn(stop, deadline - Date.now());
+      if (fresh.length > 0 && !stop.stopped) yield fresh;
+      if (last || stop.stopped) return;
+      if (stop.signalled || over()) continue;
       await sleep(stop);
     }
   } finally {
-    signal?.removeEventListener('abort', abandon);
-    clearTimeout(stop.due);
     clearImmediate(stop.soon);
-    unwatch();
-    live.detach(campaignId);
-    await live.complete(campaignId);
+    await finish();
   }
 }

@@ -45,6 +45,29 @@ export type Route<B = unknown> = {
 
 export const route = <B>(r: Route<B>): Route<unknown> => r as Route<unknown>;
 
+/** A class, not a literal with a getter: made for every request, check-ins included. */
+class RoutedRequest<B> implements RouteRequest<B> {
+  #left: AbortController | undefined;
+  constructor(
+    readonly ctx: Ctx,
+    readonly params: Record<string, string | undefined>,
+    readonly query: URLSearchParams,
+    readonly body: B,
+    readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.#left) {
+      const left = (this.#left = new AbortController());
+      this.res.once('close', () => {
+        if (!this.res.writableFinished) left.abort();
+      });
+    }
+    return this.#left.signal;
+  }
+}
+
 export const FLEET_BASES = ['/api/v1/fleet', '/api/2022-04/fleet', '/api/latest/fleet'] as const;
 const METHODS: Method[] = ['GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'PUT'];
 
@@ -91,23 +114,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
         const token = bearerToken(req);
         if (token) ctx.viewer = await authenticate(ctx, token);
       }
-      let left: AbortController | undefined;
-      const result = await r.handle({
-        ctx,
-        params: found.params,
-        query: url.searchParams,
-        body,
-        req,
-        get signal() {
-          if (!left) {
-            const aborter = (left = new AbortController());
-            res.once('close', () => {
-              if (!res.writableFinished) aborter.abort();
-            });
-          }
-          return left.signal;
-        },
-      });
+      const result = await r.handle(new RoutedRequest(ctx, found.params, url.searchParams, body, req, res));
       status = result.status ?? 200;
       if (result.stream) {
         res.writeHead(status, result.headers);

@@ -376,10 +376,9 @@ describe('POST /queries/:id/run (synchronous)', () => {
 async function readUntil(body: ReadableStreamDefaultReader<Uint8Array>, needle: string, timeoutMs = 5000): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
-  const deadline = Date.now() + timeoutMs;
+  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${needle} in ${text}`)), timeoutMs).unref());
   while (!text.includes(needle)) {
-    if (Date.now() > deadline) throw new Error(`no ${needle} in ${text}`);
-    const { value, done } = await body.read();
+    const { value, done } = await Promise.race([body.read(), late]);
     if (done) throw new Error(`the answer ended without ${needle}: ${text}`);
     text += decoder.decode(value, { stream: true });
   }
@@ -406,7 +405,7 @@ describe('POST /queries/:id/run (synchronous), sent while hosts answer', () => {
     expect(early.startsWith(`{"query_id":${queryIds['sync-stream']},"targeted_host_count":2,"results":[`)).toBe(true);
     expect(early).not.toContain('responded_host_count');
     await answerLive(t.url, h3, campaignId, { status: 1, message: 'late failure' });
-    const text = early + (await readUntil(body, 'responded_host_count')).trimEnd();
+    const text = early + (await readUntil(body, 'responded_host_count'));
     expect((await body.read()).done).toBe(true);
     expect(JSON.parse(text)).toEqual({
       query_id: queryIds['sync-stream'],
@@ -418,6 +417,12 @@ describe('POST /queries/:id/run (synchronous), sent while hosts answer', () => {
       ],
     });
     expect((await campaignOverGql(campaignId)).status).toBe('COMPLETE');
+  });
+
+  it('should answer at once, as valid JSON with no results, when no targeted host is online', async () => {
+    const res = await post('sync-stream', [h2.id]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ query_id: queryIds['sync-stream'], targeted_host_count: 1, responded_host_count: 0, results: [] });
   });
 
   it('should complete the campaign as soon as its client leaves, not at the 30 s timeout', async () => {
