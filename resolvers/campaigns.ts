@@ -420,15 +420,24 @@ export async function startSavedQuerySync(
   const { campaign, metrics } = await runLiveQuery(ctx, { queryId }, { hostIds, labelIds: [], teamIds: [] });
   const { signal } = opts;
   const stop: Stop = { stopped: false };
+  const reader = { started: false, ended: false };
+  let deadline: NodeJS.Timeout | undefined = undefined;
+  let watching = true;
+  let unwatchStore = (): void => undefined;
+  const unwatch = () => {
+    if (watching) unwatchStore();
+    watching = false;
+  };
   let completed: Promise<void> | undefined;
   const finish = (): Promise<void> => {
     if (!completed) {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', abandon);
-      unwatch();
+      // A reader still to come keeps the store's stream (in memory) until its last read.
+      if (!reader.started || reader.ended) unwatch();
       live.detach(campaign.id);
       completed = live.complete(campaign.id);
-      // Reported by the results' reader, which always awaits it last; never left unhandled.
+      // Reported by the results' reader, which awaits it last; never left unhandled.
       completed.catch(() => undefined);
       stop.wake?.();
     }
@@ -438,10 +447,10 @@ export async function startSavedQuerySync(
     stop.stopped = true;
     void finish();
   };
-  const deadline = setTimeout(() => void finish(), wait);
+  deadline = setTimeout(() => void finish(), wait);
   // Answers that come in one turn of the event loop are read together; the last one ends the
   // campaign at once, even while the reader is busy with an earlier batch.
-  const unwatch = results.watch(campaign.id, (headSeq) => {
+  unwatchStore = results.watch(campaign.id, (headSeq) => {
     if (headSeq >= metrics.online) void finish();
     stop.signalled = true;
     wakeSoon(stop);
@@ -450,35 +459,46 @@ export async function startSavedQuerySync(
   try {
     await live.attach(campaign.id);
   } catch (err) {
-    await finish();
+    await finish().catch(() => undefined);
     throw err;
   }
-  if (signal?.aborted || metrics.online === 0) void finish();
-  return { queryId, targetedHostCount: metrics.total, results: syncResults(ctx.deps, campaign.id, stop, finish, () => completed !== undefined) };
+  if (signal?.aborted) abandon();
+  else if (metrics.online === 0) void finish();
+  return {
+    queryId,
+    targetedHostCount: metrics.total,
+    results: syncResults(ctx.deps, campaign.id, { stop, reader, finish, unwatch, over: () => completed !== undefined }),
+  };
 }
 
-async function* syncResults(
-  deps: Deps,
-  campaignId: number,
-  stop: Stop,
-  finish: () => Promise<void>,
-  over: () => boolean,
-): AsyncGenerator<CampaignResult[], void> {
+type SyncReading = {
+  stop: Stop;
+  reader: { started: boolean; ended: boolean };
+  finish: () => Promise<void>;
+  unwatch: () => void;
+  over: () => boolean;
+};
+
+async function* syncResults(deps: Deps, campaignId: number, run: SyncReading): AsyncGenerator<CampaignResult[], void> {
+  const { stop, reader } = run;
+  reader.started = true;
   try {
     let taken = 0;
     while (!stop.stopped) {
       stop.signalled = false;
       // Once over, one more read takes whatever came before the end.
-      const last = over();
+      const last = run.over();
       const fresh = await deps.results.read(campaignId, taken, Number.MAX_SAFE_INTEGER);
       taken += fresh.length;
       if (fresh.length > 0 && !stop.stopped) yield fresh;
       if (last || stop.stopped) return;
-      if (stop.signalled || over()) continue;
+      if (stop.signalled || run.over()) continue;
       await sleep(stop);
     }
   } finally {
+    reader.ended = true;
     clearImmediate(stop.soon);
-    await finish();
+    run.unwatch();
+    await run.finish();
   }
 }

@@ -60,9 +60,12 @@ class RoutedRequest<B> implements RouteRequest<B> {
   get signal(): AbortSignal {
     if (!this.#left) {
       const left = (this.#left = new AbortController());
-      this.res.once('close', () => {
-        if (!this.res.writableFinished) left.abort();
-      });
+      // The client may have left already, while its request was being read or authenticated.
+      if (this.res.destroyed && !this.res.writableFinished) left.abort();
+      else
+        this.res.once('close', () => {
+          if (!this.res.writableFinished) left.abort();
+        });
     }
     return this.#left.signal;
   }
