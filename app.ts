@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { createInstallerFiles } from './db/installers.js';
 import { openStore } from './db/open.js';
-import { createGraphQL, createGraphQLWs } from './graphql.js';
+import { createGraphQL, createGraphQLWs, readGraphQLBody } from './graphql.js';
 import { createMetrics } from './metrics.js';
 import { createAgentLogFiles } from './agent-log.js';
 import type { Deps } from './resolvers/context.js';
@@ -169,7 +169,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       if (resultsSockets.handleRequest(req, res, path)) return;
       if (path === '/graphql' || path.startsWith('/graphql/')) {
         const started = process.hrtime.bigint();
-        await yoga(req, res);
+        if (await readGraphQLBody(req, res)) await yoga(req, res);
         observe('/graphql', req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
         return;
       }

@@ -8,6 +8,7 @@ import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Ctx, Deps } from './resolvers/context.js';
+import { PayloadTooLargeError, readBody, sendJson } from './rest-compat/http.js';
 import { authenticate } from './resolvers/users.js';
 import { Loaders, type GraphQLContext } from './schema/context.js';
 import { createMaskError } from './schema/errors.js';
@@ -34,10 +35,34 @@ export async function graphQLContext(deps: Deps, authorization: string | null | 
   return { domain, loaders: new Loaders(domain) };
 }
 
+/**
+ * Reads a POST body under the limit every other route has, for Yoga to take whole (it uses a
+ * request's `body` when the stream was already read). Yoga's own limit, off below, pipes every
+ * body through a TransformStream: about 4 % of the CPU of a small query. False when the request
+ * was answered here (413, in GraphQL's error shape) or its client left.
+ */
+export async function readGraphQLBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (req.method !== 'POST') return true;
+  try {
+    const body = await readBody(req);
+    if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
+    return true;
+  } catch (err) {
+    if (err instanceof PayloadTooLargeError) {
+      sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, { connection: 'close' });
+      return false;
+    }
+    if (req.destroyed) return false;
+    throw err;
+  }
+}
+
 export function createGraphQL(deps: Deps, log: Logger) {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    // readGraphQLBody (above) limits POST bodies before Yoga sees them.
+    maxRequestBodySize: false,
     landingPage: false,
     graphiql: { title: 'fleetgraph' },
     logging: false,

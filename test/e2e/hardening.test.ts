@@ -65,6 +65,29 @@ describe('GraphQL JSON objects', () => {
   });
 });
 
+describe('GraphQL request bodies', () => {
+  const post = (body: string) =>
+    fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` }, body });
+
+  it('should answer 413 in GraphQL\'s error shape for a body over 16 MiB, and close the connection', async () => {
+    const r = await post(JSON.stringify({ query: `{ me { id } }${' '.repeat(16 * 1024 * 1024)}` }));
+    expect({ status: r.status, connection: r.headers.get('connection'), body: await r.json() }).toEqual({
+      status: 413,
+      connection: 'close',
+      body: { errors: [{ message: 'request body is larger than 16777216 bytes', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] },
+    });
+    expect((await post(JSON.stringify({ query: '{ me { email } }' }))).status).toBe(200);
+  });
+
+  it('should read a body just under the limit, and answer an empty one with a GraphQL error', async () => {
+    const big = await post(JSON.stringify({ query: `{ me { email } }${' '.repeat(16 * 1024 * 1024 - 64)}` }));
+    expect({ status: big.status, body: await big.json() }).toEqual({ status: 200, body: { data: { me: { email: expect.any(String) } } } });
+    const empty = await post('');
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { errors: { message: string }[] }).errors[0]!.message).toEqual(expect.any(String));
+  });
+});
+
 describe('graphql-ws', () => {
   it('should answer a syntax error as that operation’s error and keep the connection', async () => {
     const client = createClient({ url: `${t.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { token: t.adminToken }, retryAttempts: 0 });
