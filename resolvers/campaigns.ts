@@ -421,14 +421,21 @@ export async function startSavedQuerySync(
   const { signal } = opts;
   const stop: Stop = { stopped: false };
   const reader = { started: false, ended: false };
-  let deadline: NodeJS.Timeout | undefined = undefined;
+  let completed: Promise<void> | undefined;
+  // The callbacks below run only later (a timer, an append, an abort), once `finish` exists.
+  const deadline = setTimeout(() => void finish(), wait);
+  // Answers that come in one turn of the event loop are read together; the last one ends the
+  // campaign at once, even while the reader is busy with an earlier batch.
+  const unwatchStore = results.watch(campaign.id, (headSeq) => {
+    if (headSeq >= metrics.online) void finish();
+    stop.signalled = true;
+    wakeSoon(stop);
+  });
   let watching = true;
-  let unwatchStore = (): void => undefined;
   const unwatch = () => {
     if (watching) unwatchStore();
     watching = false;
   };
-  let completed: Promise<void> | undefined;
   const finish = (): Promise<void> => {
     if (!completed) {
       clearTimeout(deadline);
@@ -447,14 +454,6 @@ export async function startSavedQuerySync(
     stop.stopped = true;
     void finish();
   };
-  deadline = setTimeout(() => void finish(), wait);
-  // Answers that come in one turn of the event loop are read together; the last one ends the
-  // campaign at once, even while the reader is busy with an earlier batch.
-  unwatchStore = results.watch(campaign.id, (headSeq) => {
-    if (headSeq >= metrics.online) void finish();
-    stop.signalled = true;
-    wakeSoon(stop);
-  });
   signal?.addEventListener('abort', abandon, { once: true });
   try {
     await live.attach(campaign.id);

@@ -62,9 +62,8 @@ describe('startSavedQuerySync', () => {
     const { env, hosts, queryId } = await setUp(['a']);
     env.deps.setNow(new Date(NOW.getTime() + 86_400_000));
     const run = await startSavedQuerySync(env.admin, queryId, hosts, { timeoutMs: 30_000 });
-    const started = Date.now();
-    expect((await run.results.next()).done).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Completed before anything is read, not at the 30 s timeout.
     expect(await env.store.campaigns.listOpen()).toEqual([]);
+    expect((await run.results.next()).done).toBe(true);
   });
 });
