@@ -19,7 +19,7 @@ import { createMemoryResultStore } from './db/memory-results.js';
 import { createSeenTracker } from './resolvers/seen-tracker.js';
 import { createBcryptHasher } from './resolvers/passwords.js';
 import { createRateLimiter } from './resolvers/rate-limit.js';
-import { requestUrl, sendJson } from './rest-compat/http.js';
+import { requestTarget, sendJson } from './rest-compat/http.js';
 import { createRestHandler } from './rest-compat/router.js';
 import { createResultsSockets } from './rest-compat/results-sockets.js';
 import { restRoutes } from './rest-compat/routes/index.js';
@@ -41,10 +41,10 @@ const sameSecret = (a: string, b: string): boolean => {
 };
 
 /** One request's log line: every request's (`all`), or else only a failed one's or one with ingest problems. */
-function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, path: string, started: bigint, all: boolean): void {
+function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, path: string, started: number, all: boolean): void {
   const { err, ingestProblems } = req as IncomingMessage & { err?: unknown; ingestProblems?: string[] };
   if (!all && !err && !ingestProblems) return;
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const ms = performance.now() - started;
   // Device tokens are credentials: never write them to the log.
   const logged = path.replace(/(\/device\/)[^/]+/, '$1<token>');
   // A response cut after its headers went out (a failed or abandoned stream) says so.
@@ -119,11 +119,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
   }, SWEEP_MS);
   sweepTimer.unref();
   const metrics = createMetrics(() => live.stats());
-  const observe = (route: string, method: string, status: number, seconds: number) => {
-    metrics.requests.inc({ route, method, status: String(status) });
-    if (status === 200 && route.includes('/osquery/') && !route.endsWith('/enroll')) metrics.agentCheckins.inc({ endpoint: route.slice(route.indexOf('/osquery/') + 9) });
-    metrics.latency.observe({ route, method }, seconds);
-  };
+  const observe = (route: string, method: string, status: number, seconds: number) => metrics.requests.observe(route, method, status, seconds);
   const rest = createRestHandler(deps, restRoutes, observe);
   const resultsSockets = createResultsSockets(deps, {
     inc: (protocol) => metrics.openSockets.inc({ protocol }),
@@ -153,8 +149,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
 
   const everyRequest = log.isLevelEnabled('info');
   const server = createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const url = requestUrl(req);
+    const started = performance.now();
+    const url = requestTarget(req);
     if (!url) {
       sendJson(res, 400, { message: 'Bad request', errors: [{ name: 'base', reason: 'malformed request target' }] });
       return;
@@ -168,9 +164,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       if (OPS_PATHS.has(path)) return ops(req, res, path);
       if (resultsSockets.handleRequest(req, res, path)) return;
       if (path === '/graphql' || path.startsWith('/graphql/')) {
-        const started = process.hrtime.bigint();
         if (await readGraphQLBody(req, res)) await yoga(req, res);
-        observe('/graphql', req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        observe('/graphql', req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
         return;
       }
       await rest(req, res, url);
@@ -191,7 +186,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = requestUrl(req)?.pathname;
+    const path = requestTarget(req)?.pathname;
     if (path === undefined) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequestMetrics } from './request-metrics.js';
 
 /** One registry per app, so several apps in one process (tests) do not share counters. */
 export type LiveStats = () => { open: number; ignoredResults: number; droppedSubscribers: number };
@@ -8,19 +9,7 @@ export function createMetrics(liveStats: LiveStats) {
   collectDefaultMetrics({ register: registry, prefix: 'fleetgraph_' });
   return {
     registry,
-    requests: new Counter({
-      name: 'fleetgraph_http_requests_total',
-      help: 'HTTP requests by route, method and status',
-      labelNames: ['route', 'method', 'status'] as const,
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: 'fleetgraph_http_request_duration_seconds',
-      help: 'HTTP request latency by route and method',
-      labelNames: ['route', 'method'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    requests: createRequestMetrics(registry),
     openSockets: new Gauge({
       name: 'fleetgraph_open_sockets',
       help: 'Open WebSocket and SockJS connections by protocol',
@@ -50,12 +39,6 @@ export function createMetrics(liveStats: LiveStats) {
       collect() {
         this.set(liveStats().droppedSubscribers);
       },
-    }),
-    agentCheckins: new Counter({
-      name: 'fleetgraph_agent_checkins_total',
-      help: 'Authenticated osquery agent requests by endpoint',
-      labelNames: ['endpoint'] as const,
-      registers: [registry],
     }),
   };
 }

@@ -89,10 +89,30 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 export const remoteAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
-/** The request's URL; undefined for a target no URL parser accepts (e.g. `//`), which is a 400. */
-export function requestUrl(req: IncomingMessage): URL | undefined {
+/** The parts of a request target the server routes on. */
+export type RequestTarget = { readonly pathname: string; readonly searchParams: URLSearchParams };
+
+/**
+ * Absolute paths of unreserved characters, with no empty, `.` or `..` segment and no query, are
+ * their own WHATWG pathname, so they skip the URL parser: every agent check-in has one, and the
+ * parser was about 4 % of an empty check-in's CPU.
+ */
+const PLAIN_PATH = /^(?:\/$|(?:\/(?!\.\.?(?:\/|$))[\w.~-]+)+\/?$)/;
+
+class PlainTarget implements RequestTarget {
+  #params: URLSearchParams | undefined;
+  constructor(readonly pathname: string) {}
+  get searchParams(): URLSearchParams {
+    return (this.#params ??= new URLSearchParams());
+  }
+}
+
+/** The request's target; undefined for one no URL parser accepts (e.g. `//`), which is a 400. */
+export function requestTarget(req: IncomingMessage): RequestTarget | undefined {
+  const raw = req.url ?? '/';
+  if (PLAIN_PATH.test(raw)) return new PlainTarget(raw);
   try {
-    return new URL(req.url ?? '/', 'http://localhost');
+    return new URL(raw, 'http://localhost');
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@ import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, sendJson } from './http.js';
+import { bearerToken, decodeJson, readBody, remoteAddress, sendJson, type RequestTarget } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -76,8 +76,8 @@ const METHODS: Method[] = ['GET', 'POST', 'PATCH', 'DELETE', 'HEAD', 'PUT'];
 
 export type RestObserver = (routePattern: string, method: string, status: number, seconds: number) => void;
 
-/** `url` is the request's parsed URL, which the server has already built. */
-export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+/** `url` is the request's target, which the server has already parsed. */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => Promise<void>;
 
 /** Builds Fleet's route table into one request handler that answers in Fleet's JSON shapes. */
 export function createRestHandler(deps: Deps, routes: Route[], observe: RestObserver): RestHandler {
@@ -89,7 +89,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
   }
 
   return async (req, res, url) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const method = (req.method ?? 'GET').toUpperCase() as Method;
     const found = router.find(method, url.pathname);
     let pattern = 'unmatched';
@@ -136,7 +136,7 @@ export function createRestHandler(deps: Deps, routes: Route[], observe: RestObse
       if (!res.headersSent) sendJson(res, e.status, e.body, e.headers);
       else res.destroy();
     } finally {
-      observe(pattern, method, status, Number(process.hrtime.bigint() - started) / 1e9);
+      observe(pattern, method, status, (performance.now() - started) / 1000);
     }
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { distributedRead, enroll } from '../helpers/agents.js';
 import { restClient } from '../helpers/clients.js';
 import { startApp } from '../helpers/harness.js';
 
@@ -22,6 +23,37 @@ describe('GET /metrics', () => {
     for (const name of ['fleetgraph_open_sockets', 'fleetgraph_live_campaigns', 'fleetgraph_agent_checkins_total']) {
       expect(r.body).toContain(`# TYPE ${name}`);
     }
+  });
+
+  it('should expose latencies by route and successful agent requests by endpoint', async () => {
+    const t = await startApp();
+    const rest = restClient(t.url);
+    await rest('POST', '/api/v1/fleet/spec/enroll_secret', { token: t.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
+    const key = await enroll(t.url, 'global', 'metrics-host');
+    for (const path of ['/api/osquery/distributed/read', '/api/osquery/distributed/read', '/api/v1/osquery/distributed/read']) {
+      const r = await fetch(t.url + path, { method: 'POST', body: JSON.stringify({ node_key: key }) });
+      expect(r.status).toBe(200);
+    }
+    expect((await distributedRead(t.url, 'not-a-node-key')).status).toBe(401);
+    const body = (await rest('GET', '/metrics')).body as string;
+    const lines = body.split('\n');
+
+    expect(lines.filter((l) => l.startsWith('fleetgraph_agent_checkins_total'))).toEqual(['fleetgraph_agent_checkins_total{endpoint="distributed/read"} 3']);
+    const read = '{route="/api/osquery/distributed/read",method="POST"';
+    expect(lines.filter((l) => l.startsWith(`fleetgraph_http_requests_total${read}`))).toEqual([
+      `fleetgraph_http_requests_total${read},status="200"} 2`,
+      `fleetgraph_http_requests_total${read},status="401"} 1`,
+    ]);
+    const buckets = lines.filter((l) => l.startsWith('fleetgraph_http_request_duration_seconds_bucket') && l.includes(read.slice(1)));
+    const les = ['0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
+    expect(buckets.map((l) => /le="([^"]+)"/.exec(l)?.[1])).toEqual(les);
+    const counts = buckets.map((l) => Number(l.split(' ').pop()));
+    expect(counts.every((c, i) => i === 0 || c >= counts[i - 1]!)).toBe(true);
+    expect(counts.at(-1)).toBe(3);
+    expect(lines).toContain(`fleetgraph_http_request_duration_seconds_count${read}} 3`);
+    const sum = Number(lines.find((l) => l.startsWith(`fleetgraph_http_request_duration_seconds_sum${read}}`))?.split(' ').pop());
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(30);
   });
 
   it('should require the configured bearer token', async () => {
