@@ -19,7 +19,7 @@ import { createMemoryResultStore } from './db/memory-results.js';
 import { createSeenTracker } from './resolvers/seen-tracker.js';
 import { createBcryptHasher } from './resolvers/passwords.js';
 import { createRateLimiter } from './resolvers/rate-limit.js';
-import { requestTarget, sendJson } from './rest-compat/http.js';
+import { requestTarget, sendJson, type RequestTarget } from './rest-compat/http.js';
 import { createRestHandler } from './rest-compat/router.js';
 import { createResultsSockets } from './rest-compat/results-sockets.js';
 import { restRoutes } from './rest-compat/routes/index.js';
@@ -147,7 +147,32 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   };
 
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget, started: number): Promise<void> => {
+    const path = url.pathname;
+    if (OPS_PATHS.has(path)) return ops(req, res, path);
+    if (resultsSockets.handleRequest(req, res, path)) return;
+    if (path === '/graphql' || path.startsWith('/graphql/')) {
+      if (await readGraphQLBody(req, res)) await yoga(req, res);
+      observe('/graphql', req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
+      return;
+    }
+    return rest(req, res, url);
+  };
+
   const everyRequest = log.isLevelEnabled('info');
+  /** One request, start to end; never rejects. */
+  const serve = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget, started: number): Promise<void> => {
+    try {
+      await dispatch(req, res, url, started);
+    } catch (err) {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+      return;
+    }
+    if (!everyRequest) logRequest(log, req, res, url.pathname, started, false);
+  };
+
   const server = createServer((req, res) => {
     const started = performance.now();
     const url = requestTarget(req);
@@ -155,28 +180,11 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
       sendJson(res, 400, { message: 'Bad request', errors: [{ name: 'base', reason: 'malformed request target' }] });
       return;
     }
-    const path = url.pathname;
     // A listener per request only when every request is logged ('close': a cut response never
     // finishes); otherwise failures and ingest problems, which the handler records on the
     // request, are logged once it is done.
-    if (everyRequest) res.once('close', () => logRequest(log, req, res, path, started, true));
-    void (async () => {
-      if (OPS_PATHS.has(path)) return ops(req, res, path);
-      if (resultsSockets.handleRequest(req, res, path)) return;
-      if (path === '/graphql' || path.startsWith('/graphql/')) {
-        if (await readGraphQLBody(req, res)) await yoga(req, res);
-        observe('/graphql', req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
-        return;
-      }
-      await rest(req, res, url);
-    })().then(
-      () => everyRequest || logRequest(log, req, res, path, started, false),
-      (err: unknown) => {
-        log.error({ err }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
-        else res.destroy();
-      },
-    );
+    if (everyRequest) res.once('close', () => logRequest(log, req, res, url.pathname, started, true));
+    void serve(req, res, url, started);
   });
 
   const { wss: graphqlWss, dispose: disposeGraphqlWs } = createGraphQLWs(yoga, deps);

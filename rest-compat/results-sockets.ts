@@ -137,7 +137,7 @@ export function createResultsSockets(deps: Deps, counter: { inc(p: string): void
     return (server as unknown as { listener(): { getHandler(): SockjsHandler } }).listener().getHandler();
   });
 
-  const under = (path: string) => PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  const under = (path: string) => PREFIXES.some((p) => path.startsWith(p) && (path.length === p.length || path[p.length] === '/'));
 
   return {
     handleRequest(req, res, path) {
