@@ -147,11 +147,12 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   };
 
-  const dispatch = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget, started: number): Promise<void> => {
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> => {
     const path = url.pathname;
     if (OPS_PATHS.has(path)) return ops(req, res, path);
     if (resultsSockets.handleRequest(req, res, path)) return;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
+      const started = performance.now();
       if (await readGraphQLBody(req, res)) await yoga(req, res);
       observe('/graphql', req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
       return;
@@ -160,10 +161,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): App {
   };
 
   const everyRequest = log.isLevelEnabled('info');
-  /** One request, start to end; never rejects. */
+  /** One request, start to end. A handler's failure is answered with a 500 here, never left to reject. */
   const serve = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget, started: number): Promise<void> => {
     try {
-      await dispatch(req, res, url, started);
+      await dispatch(req, res, url);
     } catch (err) {
       log.error({ err }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });

@@ -56,12 +56,12 @@ const tooLargeMessage = (limit: number) => `request body is larger than ${limit}
 /** Fleet decodes before it authenticates: an empty or malformed body is 400 even without a token. */
 export function decodeJson<T>(raw: Buffer, schema: z.ZodType<T>): T {
   const text = raw.toString('utf8');
-  if (text.trim() === '') throw new BadRequestError('Expected JSON Body');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new BadRequestError('json decoder error');
+    // Only a body that does not parse can be empty or blank.
+    throw new BadRequestError(text.trim() === '' ? 'Expected JSON Body' : 'json decoder error');
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new BadRequestError('json decoder error');
