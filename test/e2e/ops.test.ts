@@ -73,17 +73,17 @@ describe('agent API paths', () => {
     const rest = restClient(t.url);
     await rest('POST', '/api/v1/fleet/spec/enroll_secret', { token: t.adminToken, body: { spec: { secrets: [{ secret: 'global' }] } } });
     const key = await enroll(t.url, 'global', 'paths-host');
-    const post = (path: string, method = 'POST') =>
+    const send = (path: string, method = 'POST') =>
       fetch(t.url + path, { method, ...(method === 'POST' ? { body: JSON.stringify({ node_key: key }) } : {}) }).then((r) => r.status);
     expect({
-      plain: await post('/api/osquery/distributed/read'),
-      trailingSlash: await post('/api/osquery/distributed/read/'),
-      doubledSlash: await post('/api/osquery//distributed/read'),
-      encoded: await post('/api/osquery/distributed/re%61d'),
-      query: await post('/api/osquery/distributed/read?x=1'),
-      versioned: await post('/api/v1/osquery/distributed/read'),
-      wrongMethod: await post('/api/osquery/distributed/read', 'GET'),
-      unknown: await post('/api/osquery/distributed/reads'),
+      plain: await send('/api/osquery/distributed/read'),
+      trailingSlash: await send('/api/osquery/distributed/read/'),
+      doubledSlash: await send('/api/osquery//distributed/read'),
+      encoded: await send('/api/osquery/distributed/re%61d'),
+      query: await send('/api/osquery/distributed/read?x=1'),
+      versioned: await send('/api/v1/osquery/distributed/read'),
+      wrongMethod: await send('/api/osquery/distributed/read', 'GET'),
+      unknown: await send('/api/osquery/distributed/reads'),
     }).toEqual({ plain: 200, trailingSlash: 200, doubledSlash: 200, encoded: 200, query: 200, versioned: 200, wrongMethod: 405, unknown: 404 });
     const lines = ((await rest('GET', '/metrics')).body as string).split('\n');
     expect(lines).toContain('fleetgraph_http_requests_total{route="/api/osquery/distributed/read",method="POST",status="200"} 5');
