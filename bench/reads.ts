@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createPool, settle } from './lib/agents.js';
 import type { Benchmark, BenchOutput } from './lib/context.js';
-import { cpuNote, load, type LoadResult } from './lib/load.js';
+import { alternate, cpuNote, load, type LoadResult } from './lib/load.js';
 import { startService, type Service } from './lib/proc.js';
 import { note, progress } from './lib/progress.js';
 import { figure, ratioAtLeast, ratioAtMost, type Figure } from './lib/report.js';
@@ -55,6 +55,7 @@ export const reads: Benchmark = {
     const queries = ctx.num('queries', 1_000, 1_000);
     const duration = ctx.num('duration', 10, 1);
     const connections = ctx.num('connections', 10, 10);
+    const slices = ctx.num('slices', 5, 1);
     const figures: Figure[] = [];
     const notes: string[] = [];
     const server = await startFleetgraph({ logLevel: ctx.logLevel, cpuProfDir: ctx.cpuProfDir });
@@ -83,8 +84,9 @@ export const reads: Benchmark = {
         const b: LoadResult[] = [];
         for (let i = 0; i < ctx.runs; i++) {
           progress(`  ${t.name}: run ${i + 1}/${ctx.runs}`, true);
-          s.push(await run(server, duration));
-          b.push(await run(baseline, duration));
+          const [ours, raw] = await alternate((x) => run(server, x), (x) => run(baseline!, x), duration, slices);
+          s.push(ours);
+          b.push(raw);
         }
         const cpu = cpuNote(s.at(-1)!, b.at(-1)!);
         if (server.profiler) notes.push(`${t.name}: ${await server.profiler.stop(`reads-${TARGETS.indexOf(t) + 1}`)}`);
@@ -119,6 +121,6 @@ export const reads: Benchmark = {
       await baseline?.stop();
       await server.shutdown();
     }
-    return { setup: { hosts, 'saved queries': queries, connections, 'seconds per run': duration, runs: ctx.runs }, figures, notes };
+    return { setup: { hosts, 'saved queries': queries, connections, 'seconds per run': duration, 'slices per run': slices, runs: ctx.runs }, figures, notes };
   },
 };

@@ -11,6 +11,7 @@ export const SCALE_FLAGS = {
   interval: 'check-in interval in seconds (completion 10; fanout paced phase 10)',
   duration: 'seconds of each autocannon run (10)',
   connections: 'autocannon connections (10)',
+  slices: 'turns each side of an autocannon run takes, alternating with the other (5: 2 s slices of a 10 s run)',
   concurrency: 'simulated agent requests in flight (200)',
   'slow-rate': 'bytes per second the slow reader reads (10,240; --quick: 262,144)',
   'slow-protocol': 'protocol of the slow reader: graphql-ws, websocket or sockjs (graphql-ws)',

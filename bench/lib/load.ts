@@ -3,8 +3,10 @@ import autocannon from 'autocannon';
 import { cpuSeconds } from './proc.js';
 
 export type LoadResult = {
-  /** Mean requests per second over the run's one-second samples. */
+  /** Requests per second: completed requests over the measured seconds. */
   rps: number;
+  /** Seconds from autocannon's start (its requests built) to its end. */
+  seconds: number;
   p50: number;
   p99: number;
   requests: number;
@@ -52,7 +54,8 @@ export function load(o: LoadOptions): Promise<LoadResult> {
         const seconds = (performance.now() - started.at) / 1000;
         const used = process.cpuUsage(started.loader);
         resolve({
-          rps: result.requests.average,
+          rps: result.requests.total / seconds,
+          seconds,
           p50: result.latency.p50,
           p99: result.latency.p99,
           requests: result.requests.total,
@@ -65,6 +68,50 @@ export function load(o: LoadOptions): Promise<LoadResult> {
       started = { at: performance.now(), target: cpuSeconds(o.pid), loader: process.cpuUsage() };
     });
   });
+}
+
+/**
+ * One paired run of `duration` seconds a side: the two sides take turns in `slices` slices each,
+ * and each side's slices are added up. This machine's speed was seen to change by half within a
+ * minute (a baseline at 20,642 req/s in one 10 s run and 41,680 in the next); whole runs one after
+ * the other put such a change between the two sides of a ratio, slices spread it over both.
+ * Latency percentiles are the median of the slices'.
+ */
+export async function alternate(
+  a: (seconds: number) => Promise<LoadResult>,
+  b: (seconds: number) => Promise<LoadResult>,
+  duration: number,
+  slices: number,
+): Promise<[LoadResult, LoadResult]> {
+  const n = Math.max(1, Math.round(slices));
+  const ofA: LoadResult[] = [];
+  const ofB: LoadResult[] = [];
+  for (let i = 0; i < n; i++) {
+    ofA.push(await a(duration / n));
+    ofB.push(await b(duration / n));
+  }
+  return [combine(ofA), combine(ofB)];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function combine(parts: LoadResult[]): LoadResult {
+  const seconds = parts.reduce((t, p) => t + p.seconds, 0);
+  const requests = parts.reduce((t, p) => t + p.requests, 0);
+  const weighted = (f: (p: LoadResult) => number) => parts.reduce((t, p) => t + f(p) * p.seconds, 0) / seconds;
+  return {
+    rps: requests / seconds,
+    seconds,
+    p50: median(parts.map((p) => p.p50)),
+    p99: median(parts.map((p) => p.p99)),
+    requests,
+    failures: parts.reduce((t, p) => t + p.failures, 0),
+    cpu: { target: weighted((p) => p.cpu.target), loader: weighted((p) => p.cpu.loader) },
+  };
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
