@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
 import { BadRequestError, DomainError } from '../resolvers/errors.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -53,8 +52,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 
 const tooLargeMessage = (limit: number) => `request body is larger than ${limit} bytes`;
 
+/** What a route checks its decoded body with: a zod schema, or a hand-written check of the same shape. */
+export type BodyCheck<T> = { safeParse(value: unknown): { success: true; data: T } | { success: false } };
+
 /** Fleet decodes before it authenticates: an empty or malformed body is 400 even without a token. */
-export function decodeJson<T>(raw: Buffer, schema: z.ZodType<T>): T {
+export function decodeJson<T>(raw: Buffer, schema: BodyCheck<T>): T {
   const text = raw.toString('utf8');
   let value: unknown;
   try {

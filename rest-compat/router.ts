@@ -2,12 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import FindMyWay from 'find-my-way';
-import type { z } from 'zod';
 import type { Ctx, Deps } from '../resolvers/context.js';
 import { AuthHeaderRequiredError, AuthRequiredError } from '../resolvers/errors.js';
 import { authenticate } from '../resolvers/users.js';
 import { encodeError, encodeOsqueryError, methodNotAllowedBody, notFoundBody } from './errors.js';
-import { bearerToken, decodeJson, readBody, remoteAddress, sendJson, type RequestTarget } from './http.js';
+import { bearerToken, decodeJson, type BodyCheck, readBody, remoteAddress, sendJson, type RequestTarget } from './http.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'PUT';
 
@@ -37,7 +36,7 @@ export type Route<B = unknown> = {
   /** Routes are authenticated unless they say otherwise. */
   public?: boolean;
   /** JSON body schema; `'raw'` hands the bytes over undecoded. */
-  body?: z.ZodType<B> | 'raw';
+  body?: BodyCheck<B> | 'raw';
   /** osquery's agent API answers errors as `{"error", "node_invalid"}` instead of Fleet's body. */
   errorShape?: 'fleet' | 'osquery';
   handle(r: RouteRequest<B>): Promise<RouteResult>;

@@ -903,6 +903,12 @@ describe('agent authentication and request decoding', () => {
     expect(await osquery(t.url, path, { node_key: 42, enroll_secret: 42 })).toEqual({ status: 400, body: { error: 'json decoder error' } });
   });
 
+  it.each([...PATHS, '/api/osquery/enroll'])('should answer 400 in osquery error shape for a JSON body that is not an object on %s', async (path) => {
+    for (const raw of ['null', '[]', '[{"node_key":"k"}]', '"k"', '7', 'true']) {
+      expect(await osquery(t.url, path, undefined, { raw })).toEqual({ status: 400, body: { error: 'json decoder error' } });
+    }
+  });
+
   it('should answer 400 for a write whose rows are not a list of objects', async () => {
     const { key } = await newHost();
     const w = await distributedWrite(t.url, key, { queries: { [detail('users')]: 'nope' as '' } });
