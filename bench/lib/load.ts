@@ -1,6 +1,7 @@
 /** HTTP load through autocannon (programmatic), reduced to the figures the suite reports. */
 import autocannon from 'autocannon';
 import { cpuSeconds } from './proc.js';
+import { stat } from './stats.js';
 
 export type LoadResult = {
   /** Requests per second: completed requests over the measured seconds. */
@@ -93,12 +94,6 @@ export async function alternate(
   return [combine(ofA), combine(ofB)];
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 function combine(parts: LoadResult[]): LoadResult {
   const seconds = parts.reduce((t, p) => t + p.seconds, 0);
   const requests = parts.reduce((t, p) => t + p.requests, 0);
@@ -106,8 +101,8 @@ function combine(parts: LoadResult[]): LoadResult {
   return {
     rps: requests / seconds,
     seconds,
-    p50: median(parts.map((p) => p.p50)),
-    p99: median(parts.map((p) => p.p99)),
+    p50: stat(parts.map((p) => p.p50))?.median ?? NaN,
+    p99: stat(parts.map((p) => p.p99))?.median ?? NaN,
     requests,
     failures: parts.reduce((t, p) => t + p.failures, 0),
     cpu: { target: weighted((p) => p.cpu.target), loader: weighted((p) => p.cpu.loader) },
