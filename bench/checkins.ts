@@ -44,7 +44,11 @@ export const checkins: Benchmark = {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ node_key: k }),
       }));
-      const run = (target: { url: string; pid: number }, seconds: number) => load({ url: target.url, pid: target.pid, connections, duration: seconds, requests });
+      const run = (target: { url: string; pid: number }, seconds: number, from = 0) =>
+        load({ url: target.url, pid: target.pid, connections, duration: seconds, requests: from === 0 ? requests : [...requests.slice(from), ...requests.slice(0, from)] });
+      // Each autocannon run starts every connection at the first request, so each slice of the
+      // server's run starts its hosts further on: the slices read as many hosts as a whole run did.
+      const sliceStart = (turn: number) => Math.floor((turn * requests.length) / slices) % requests.length;
       // Every autocannon connection starts the sequence at its beginning, so one pass of the
       // measured load reads the first few thousand hosts ten times over. The warm-up hands each
       // request the next host instead, once for every host: a fleet checks in every few seconds, so
@@ -65,8 +69,9 @@ export const checkins: Benchmark = {
       for (let i = 0; i < ctx.runs; i++) {
         progress(`  run ${i + 1}/${ctx.runs}`, true);
         const watch = await watchCommits(server.dbPath);
-        const [measured, raw] = await alternate((t) => run(server, t), (t) => run(baseline!, t), duration, slices);
-        // The seen-time batch of the run's last second lands up to a second later.
+        const [measured, raw] = await alternate((t, turn) => run(server, t, sliceStart(turn)), (t) => run(baseline!, t), duration, slices);
+        // The last seen-time batch lands during a baseline slice or the wait; each server slice
+        // leaves one such batch, which the note's commits per second include.
         await new Promise((r) => setTimeout(r, 1100));
         const { commits } = await watch.stop();
         s.push(measured);

@@ -6,13 +6,13 @@ import { lastByName, type QuerySpecInput } from './spec-inputs.js';
 
 const ATTACH = /attach[^\w]+.*[^\w]+as[^\w]+/i;
 
-/** Fleet's check of a query's SQL (no ATTACH … AS), for saved and ad-hoc queries alike. */
-export function verifySql(sql: string): void {
-  if (ATTACH.test(sql)) throw new BadRequestError("query payload verification: invalid query's SQL");
-}
-
 // Module level, not made per spec: a 10,000-spec apply verifies every one.
 const fail = (why: string) => new BadRequestError(`query payload verification: ${why}`);
+
+/** Fleet's check of a query's SQL (no ATTACH … AS), for saved and ad-hoc queries alike. */
+export function verifySql(sql: string): void {
+  if (ATTACH.test(sql)) throw fail("invalid query's SQL");
+}
 
 function verify(s: QuerySpecInput): QuerySpec {
   const name = s.name ?? '';

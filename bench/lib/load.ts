@@ -72,24 +72,33 @@ export function load(o: LoadOptions): Promise<LoadResult> {
 }
 
 /**
- * One paired run of `duration` seconds a side: the two sides take turns in `slices` slices each,
- * and each side's slices are added up. This machine's speed was seen to change by half within a
- * minute (a baseline at 20,642 req/s in one 10 s run and 41,680 in the next); whole runs one after
- * the other put such a change between the two sides of a ratio, slices spread it over both.
- * Latency percentiles are the median of the slices'.
+ * One paired run of `duration` seconds a side: the two sides take turns in `slices` slices each
+ * (A B, then B A, so a steady drift in the machine's speed favours neither), and each side's
+ * slices are added up. This machine's speed was seen to change by half within a minute; whole runs
+ * one after the other put such a change between the two sides of a ratio, slices spread it over
+ * both. A side's p99 is its worst slice's, so a tail that hit one slice is not voted away; p50 is
+ * the median slice's. `turn` is the slice's index on that side.
  */
 export async function alternate(
-  a: (seconds: number) => Promise<LoadResult>,
-  b: (seconds: number) => Promise<LoadResult>,
+  a: (seconds: number, turn: number) => Promise<LoadResult>,
+  b: (seconds: number, turn: number) => Promise<LoadResult>,
   duration: number,
   slices: number,
 ): Promise<[LoadResult, LoadResult]> {
   const n = Math.max(1, Math.round(slices));
+  const seconds = duration / n;
+  // autocannon ends a run on its one-second tick: a fractional slice would run to the next second.
+  if (!Number.isInteger(seconds)) throw new Error(`--duration ${duration} is not a whole number of seconds per slice with --slices ${n}`);
   const ofA: LoadResult[] = [];
   const ofB: LoadResult[] = [];
   for (let i = 0; i < n; i++) {
-    ofA.push(await a(duration / n));
-    ofB.push(await b(duration / n));
+    if (i % 2 === 0) {
+      ofA.push(await a(seconds, i));
+      ofB.push(await b(seconds, i));
+    } else {
+      ofB.push(await b(seconds, i));
+      ofA.push(await a(seconds, i));
+    }
   }
   return [combine(ofA), combine(ofB)];
 }
@@ -102,7 +111,7 @@ function combine(parts: LoadResult[]): LoadResult {
     rps: requests / seconds,
     seconds,
     p50: stat(parts.map((p) => p.p50))?.median ?? NaN,
-    p99: stat(parts.map((p) => p.p99))?.median ?? NaN,
+    p99: Math.max(...parts.map((p) => p.p99)),
     requests,
     failures: parts.reduce((t, p) => t + p.failures, 0),
     cpu: { target: weighted((p) => p.cpu.target), loader: weighted((p) => p.cpu.loader) },

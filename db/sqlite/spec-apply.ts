@@ -73,7 +73,7 @@ export function createSpecStore(db: SqliteDb): SpecStore {
     const result = counts(specs.map((s) => s.name), idsByName(t.savedQueries, specs.map((s) => s.name)));
     // Each row's parameters as one literal, not `{ ...s, authorId, updatedAt, createdAt }`: in V8
     // that spread plus three more keys made an object of about 1.5 KB per spec, and the loop took
-    // twice as long (10,000 specs: 140–220 ms against 71–82 ms for the store's apply alone).
+    // twice as long (server issue 15 in docs/benchmarks.md).
     for (const s of specs) {
       const row = {
         name: s.name,

@@ -55,7 +55,7 @@ const toStatus = (v: number | string): number => {
 const stringify = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v ?? '')]));
 
 const osqueryRoutes = (base: string): Route[] => {
-  const agentRoute = <B extends { node_key?: string | null | undefined }>(
+  const agentRoute = <B extends NodeKeyBody>(
     path: string,
     body: BodyCheck<B>,
     handle: (r: RouteRequest<B>, host: Awaited<ReturnType<typeof agents.authenticateAgent>>) => Promise<unknown>,
