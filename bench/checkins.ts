@@ -46,13 +46,12 @@ export const checkins: Benchmark = {
       }));
       const run = (target: { url: string; pid: number }, seconds: number, from = 0) =>
         load({ url: target.url, pid: target.pid, connections, duration: seconds, requests: from === 0 ? requests : [...requests.slice(from), ...requests.slice(0, from)] });
-      // Each autocannon run starts every connection at the first request, so each slice of the
-      // server's run starts its hosts further on: the slices read as many hosts as a whole run did.
+      // Every autocannon connection starts the sequence at its beginning, so a slice of measured
+      // load reads only the first few thousand hosts, over and over. Each of the server's slices
+      // starts a share further along the hosts, and the warm-up hands each request the next host,
+      // once for every host: a fleet checks in every few seconds, so all of its hosts are known to
+      // a running server, not just the first ones.
       const sliceStart = (turn: number) => Math.floor((turn * requests.length) / slices) % requests.length;
-      // Every autocannon connection starts the sequence at its beginning, so one pass of the
-      // measured load reads the first few thousand hosts ten times over. The warm-up hands each
-      // request the next host instead, once for every host: a fleet checks in every few seconds, so
-      // all of its hosts are known to a running server, not just the first ones.
       progress('  warm-up: every host once', true);
       let nextHost = 0;
       const everyHost: autocannon.Request[] = [
