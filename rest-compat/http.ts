@@ -65,7 +65,8 @@ export function decodeJson<T>(raw: Buffer, schema: BodyCheck<T>): T {
     // Only a body that does not parse can be empty or blank.
     throw new BadRequestError(text.trim() === '' ? 'Expected JSON Body' : 'json decoder error');
   }
-  const parsed = schema.safeParse(value);
+  // Go decodes a top-level `null` into the request struct as a no-op, so Fleet treats it as `{}`.
+  const parsed = schema.safeParse(value === null ? {} : value);
   if (!parsed.success) throw new BadRequestError('json decoder error');
   return parsed.data;
 }

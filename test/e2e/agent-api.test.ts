@@ -907,10 +907,17 @@ describe('agent authentication and request decoding', () => {
   });
 
   it.each([...PATHS, '/api/osquery/enroll'])('should answer 400 in osquery error shape for a JSON body that is not an object on %s', async (path) => {
-    // Not `null`: Go decodes it into an empty request, so Fleet likely answers it as one; we give 400, as before.
     for (const raw of ['[]', '[{"node_key":"k"}]', '"k"', '7', 'true']) {
       expect(await osquery(t.url, path, undefined, { raw })).toEqual({ status: 400, body: { error: 'json decoder error' } });
     }
+  });
+
+  it.each(PATHS)('should take a JSON null body on %s as an empty request, as Go decodes it', async (path) => {
+    expect(await osquery(t.url, path, undefined, { raw: 'null' })).toEqual({ status: 401, body: MISSING_KEY });
+  });
+
+  it('should take a JSON null body on enroll as an empty request, as Go decodes it', async () => {
+    expect(await osquery(t.url, '/api/osquery/enroll', undefined, { raw: 'null' })).toEqual({ status: 401, body: NO_SECRET });
   });
 
   it('should answer 400 for a write whose rows are not a list of objects', async () => {

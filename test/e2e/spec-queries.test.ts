@@ -134,6 +134,11 @@ describe('POST /spec/queries', () => {
     });
   });
 
+  it('should take a JSON null body as an empty one, as Go decodes it: nothing to apply', async () => {
+    const r = await rest('POST', '/api/v1/fleet/spec/queries', { token: t.adminToken, raw: 'null' });
+    expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: {} });
+  });
+
   it('should answer 400 "json decoder error" for malformed JSON and for wrong types', async () => {
     for (const raw of ['{bad', '{"specs":[{"name":1}]}', '{"specs":{}}']) {
       expect(errorOf(await rest('POST', '/api/v1/fleet/spec/queries', { token: t.adminToken, raw }))).toEqual({
