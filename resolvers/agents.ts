@@ -50,13 +50,12 @@ export async function enroll(ctx: AgentCtx, input: EnrollInput): Promise<{ nodeK
 }
 
 /** Resolves a node key to its host and records the check-in (in memory; written in batches). */
-export async function authenticateAgent(ctx: AgentCtx, nodeKey: string | undefined): Promise<Host> {
+export async function authenticateAgent(ctx: AgentCtx, nodeKey: string | undefined): Promise<Readonly<Host>> {
   if (!nodeKey) throw new AgentAuthError('authentication error: missing node key');
-  const host = await ctx.deps.store.hosts.byNodeKeyHash(hashToken(nodeKey));
+  const host = await ctx.deps.store.hosts.byNodeKey(nodeKey);
   if (!host) throw new AgentAuthError('authentication error: invalid node key');
-  const now = ctx.deps.clock();
-  ctx.deps.seen.touch(host.id, now);
-  host.seenTime = now;
+  // The host's own seen time catches up when the batch is written; readers ask the tracker first.
+  ctx.deps.seen.touch(host.id, ctx.deps.clock());
   return host;
 }
 

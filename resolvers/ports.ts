@@ -177,7 +177,11 @@ export type EnrollInput = {
 export interface HostStore {
   /** Upserts by identifier: a re-enrolling host keeps its id and gets a new key. */
   enroll(input: EnrollInput, now: Date): Promise<Host>;
-  byNodeKeyHash(hash: string): Promise<Host | undefined>;
+  /**
+   * The host enrolled with this node key, found by its `hashToken` (the only form stored). The
+   * answer may be shared with a cache: read it, don't change it.
+   */
+  byNodeKey(nodeKey: string): Promise<Readonly<Host> | undefined>;
   byDeviceTokenHash(hash: string): Promise<{ host: Host; updatedAt: Date } | undefined>;
   byId(id: number): Promise<Host | undefined>;
   byIds(ids: readonly number[]): Promise<Host[]>;

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
+import { hashToken } from '../../resolvers/tokens.js';
 import { AgentHostCache } from './agent-host-cache.js';
 import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
 import { preparePicked, prepareRows, type RowStatement } from './row-statements.js';
@@ -115,7 +116,7 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
   // Every agent request authenticates through this lookup: prepare it once, and keep the answers
   // (forgotten below wherever a host is written).
   const cache = agentCacheHosts > 0 ? new AgentHostCache(agentCacheHosts) : undefined;
-  const byNodeKey = prepareRows(db, t.hosts, db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))));
+  const byNodeKeyHash = prepareRows(db, t.hosts, db.select().from(t.hosts).where(eq(t.hosts.nodeKeyHash, sql.placeholder('hash'))));
   // One host's packs, asked by every agent config request: prepared once. The same rule as the
   // list query in `packIds` (the host's team as stored, and only for a host that exists).
   const packIdsOfHost = db.$client
@@ -177,13 +178,13 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
       cache?.forget(host.id);
       return host;
     },
-    async byNodeKeyHash(hash) {
-      const cached = cache?.get(hash);
+    async byNodeKey(nodeKey) {
+      const cached = cache?.get(nodeKey);
       if (cached) return cached;
-      const r = byNodeKey.get({ hash });
+      const r = byNodeKeyHash.get({ hash: hashToken(nodeKey) });
       if (!r) return undefined;
       const host = toHost(r);
-      cache?.set(hash, host);
+      cache?.set(nodeKey, host);
       return host;
     },
     async byDeviceTokenHash(hash) {
