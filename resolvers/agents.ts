@@ -52,7 +52,7 @@ export async function enroll(ctx: AgentCtx, input: EnrollInput): Promise<{ nodeK
 /** Resolves a node key to its host and records the check-in (in memory; written in batches). */
 export async function authenticateAgent(ctx: AgentCtx, nodeKey: string | undefined): Promise<Readonly<Host>> {
   if (!nodeKey) throw new AgentAuthError('authentication error: missing node key');
-  const host = await ctx.deps.store.hosts.byNodeKey(nodeKey);
+  const host = await ctx.deps.store.hosts.byNodeKeyHash(hashToken(nodeKey));
   if (!host) throw new AgentAuthError('authentication error: invalid node key');
   // The host's own seen time catches up when the batch is written; readers ask the tracker first.
   ctx.deps.seen.touch(host.id, ctx.deps.clock());
@@ -60,7 +60,7 @@ export async function authenticateAgent(ctx: AgentCtx, nodeKey: string | undefin
 }
 
 /** The agent options that apply to a host: its team's, else the global ones; per-platform overrides win. */
-export async function agentOptionsFor(ctx: AgentCtx, host: Host): Promise<JsonObject> {
+export async function agentOptionsFor(ctx: AgentCtx, host: Readonly<Host>): Promise<JsonObject> {
   const team = host.teamId === null ? undefined : (await ctx.deps.store.teams.byIds([host.teamId]))[0];
   const options = team?.agentOptions ?? (await loadConfig(ctx)).agentOptions;
   const overrides = isObject(options.overrides) && isObject(options.overrides.platforms) ? options.overrides.platforms : {};
@@ -69,7 +69,7 @@ export async function agentOptionsFor(ctx: AgentCtx, host: Host): Promise<JsonOb
 }
 
 /** osquery's config: the agent options plus the packs that target the host, in osquery's format. */
-export async function agentConfig(ctx: AgentCtx, host: Host): Promise<JsonObject> {
+export async function agentConfig(ctx: AgentCtx, host: Readonly<Host>): Promise<JsonObject> {
   const { store, clock } = ctx.deps;
   const config: JsonObject = { ...(await agentOptionsFor(ctx, host)) };
   const packIds = new Set((await store.hosts.packIds([host])).get(host.id));
@@ -137,7 +137,7 @@ const stale = (at: Date | null, intervalSeconds: number, now: Date): boolean =>
 export type DistributedQueries = { queries: Record<string, string>; accelerate?: number };
 
 /** What a host should run now: stale details, labels and policies, and live queries. */
-export async function distributedRead(ctx: AgentCtx, host: Host): Promise<DistributedQueries> {
+export async function distributedRead(ctx: AgentCtx, host: Readonly<Host>): Promise<DistributedQueries> {
   const { store, clock, agentIntervals, liveQueries } = ctx.deps;
   const now = clock();
   const queries: Record<string, string> = {};
@@ -176,7 +176,7 @@ export type DistributedWrite = {
 /** Ingests one check-in's answers. What cannot be ingested is reported, never fatal. */
 export async function distributedWrite(
   ctx: AgentCtx,
-  host: Host,
+  host: Readonly<Host>,
   write: DistributedWrite,
   report: (problem: string) => void,
 ): Promise<void> {
@@ -217,7 +217,7 @@ export async function distributedWrite(
 }
 
 /** Status and result logs go to the log sink, each record tagged with the host it came from. */
-export function writeAgentLog(ctx: AgentCtx, host: Host, kind: 'status' | 'result', records: unknown[]): void {
+export function writeAgentLog(ctx: AgentCtx, host: Readonly<Host>, kind: 'status' | 'result', records: unknown[]): void {
   ctx.deps.agentLog.write(
     kind,
     records.map((r) => (isObject(r) ? { ...r, fleetgraph_host_id: host.id } : { data: r, fleetgraph_host_id: host.id })),

@@ -177,11 +177,8 @@ export type EnrollInput = {
 export interface HostStore {
   /** Upserts by identifier: a re-enrolling host keeps its id and gets a new key. */
   enroll(input: EnrollInput, now: Date): Promise<Host>;
-  /**
-   * The host enrolled with this node key, found by its `hashToken` (the only form stored). The
-   * answer may be shared with a cache: read it, don't change it.
-   */
-  byNodeKey(nodeKey: string): Promise<Readonly<Host> | undefined>;
+  /** The answer may be shared with a cache: read it, don't change it. */
+  byNodeKeyHash(hash: string): Promise<Readonly<Host> | undefined>;
   byDeviceTokenHash(hash: string): Promise<{ host: Host; updatedAt: Date } | undefined>;
   byId(id: number): Promise<Host | undefined>;
   byIds(ids: readonly number[]): Promise<Host[]>;
@@ -195,7 +192,7 @@ export interface HostStore {
   labelIds(hostIds: readonly number[]): Promise<Map<number, number[]>>;
   policyResults(hostIds: readonly number[]): Promise<Map<number, Map<number, boolean | null>>>;
   /** Ids of the packs targeting each host by label, team or id, keyed by host id. */
-  packIds(hosts: readonly Host[]): Promise<Map<number, number[]>>;
+  packIds(hosts: readonly Readonly<Host>[]): Promise<Map<number, number[]>>;
   memberIds(labelIds: readonly number[], visibility: HostVisibility): Promise<Map<number, number[]>>;
   /**
    * A page of hosts. With `fields`, a sparse read for listings: only those host fields (and `id`)
@@ -215,8 +212,8 @@ export interface HostStore {
  * should run now, and where its answers go.
  */
 export interface LiveQueryRouter {
-  pendingFor(host: Host): Iterable<[campaignId: number, sql: string]>;
-  record(host: Host, campaignId: number, rows: Record<string, string>[], error: string | null): void;
+  pendingFor(host: Readonly<Host>): Iterable<[campaignId: number, sql: string]>;
+  record(host: Readonly<Host>, campaignId: number, rows: Record<string, string>[], error: string | null): void;
 }
 
 /** Where agents' status and result logs are written. */

@@ -1,7 +1,7 @@
 import type { Host } from '../../resolvers/model.js';
 
 /**
- * Hosts by node key, for the agent API: every check-in authenticates with its node key, and
+ * Hosts by node-key hash, for the agent API: every check-in authenticates with its node key, and
  * reading the whole host row for it was a quarter of an empty check-in's cost. The host store
  * owns every write to the hosts table, so it forgets a host whenever it writes one; entries are
  * never refreshed in place except for the check-in time, which the store batches. That holds for
@@ -9,52 +9,55 @@ import type { Host } from '../../resolvers/model.js';
  * would need the forgetting to cross processes. Foreign keys write hosts too: `hosts.team_id` is
  * set null when its team is deleted, so a team deletion (there is none yet) must forget its hosts.
  *
- * Keyed by the node key itself, so that its hash is taken only on a miss (hashing was 2.5 % of an
- * empty check-in); the keys live in this process's memory only, and the file keeps their hashes.
- * A Map that evicts in insertion order rather than an LRU: lru-cache's `get` (recency, options,
- * diagnostics channel) was another 2.5 %, and agents check in round-robin, where evicting the
- * least recently used and the first cached come to the same.
+ * Keyed by the hash, not the key, though hashing costs a check-in about 2.5 %: the cache would
+ * otherwise hold every agent's credential in the clear for as long as the process lives, there
+ * for any heap snapshot or core file to give away.
+ *
+ * A Map that evicts in insertion order, not an LRU: lru-cache's `get` (recency, options, its
+ * diagnostics channel) cost a check-in about 2 %. Agents check in at one interval, so the host
+ * read longest ago is about the one cached longest ago; past the bound, a host checking in more
+ * often than the rest is evicted as often as they are, and costs one more read.
  */
 export class AgentHostCache {
-  private readonly byKey = new Map<string, Host>();
-  private readonly keyById = new Map<number, string>();
+  private readonly byHash = new Map<string, Host>();
+  private readonly hashById = new Map<number, string>();
   private readonly max: number;
 
   constructor(max: number) {
     this.max = Math.max(1, max);
   }
 
-  /** Shared with the cache, not copied (a copy per check-in was its own 2 %): read it, don't change it. */
-  get(nodeKey: string): Readonly<Host> | undefined {
-    return this.byKey.get(nodeKey);
+  /** Shared with the cache, not copied (a copy per check-in was about 2 %): read it, don't change it. */
+  get(hash: string): Readonly<Host> | undefined {
+    return this.byHash.get(hash);
   }
 
   /** Takes `host` over: the caller must not change it afterwards. */
-  set(nodeKey: string, host: Host): void {
+  set(hash: string, host: Host): void {
     this.forget(host.id);
-    this.byKey.set(nodeKey, host);
-    this.keyById.set(host.id, nodeKey);
-    if (this.byKey.size > this.max) {
-      const [oldestKey, oldest] = this.byKey.entries().next().value as [string, Host];
-      this.byKey.delete(oldestKey);
-      this.keyById.delete(oldest.id);
+    this.byHash.set(hash, host);
+    this.hashById.set(host.id, hash);
+    if (this.byHash.size > this.max) {
+      const [oldestHash, oldest] = this.byHash.entries().next().value as [string, Host];
+      this.byHash.delete(oldestHash);
+      this.hashById.delete(oldest.id);
     }
   }
 
   forget(hostId: number): void {
-    const key = this.keyById.get(hostId);
-    if (key === undefined) return;
-    this.byKey.delete(key);
-    this.keyById.delete(hostId);
+    const hash = this.hashById.get(hostId);
+    if (hash === undefined) return;
+    this.byHash.delete(hash);
+    this.hashById.delete(hostId);
   }
 
   seen(hostId: number, at: Date): void {
-    const key = this.keyById.get(hostId);
-    const host = key === undefined ? undefined : this.byKey.get(key);
+    const hash = this.hashById.get(hostId);
+    const host = hash === undefined ? undefined : this.byHash.get(hash);
     if (host) host.seenTime = at;
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byHash.size;
   }
 }

@@ -4,7 +4,6 @@ import { LRUCache } from 'lru-cache';
 import { MIA_MS, NEW_MS, ONLINE_BUFFER_SECONDS } from '../../resolvers/host-status.js';
 import type { Host, HostInventory, HostVisibility } from '../../resolvers/model.js';
 import type { HostFilter, HostStore } from '../../resolvers/ports.js';
-import { hashToken } from '../../resolvers/tokens.js';
 import { AgentHostCache } from './agent-host-cache.js';
 import { inList, inPlaceholderList, notInList, type SqliteDb } from './db.js';
 import { preparePicked, prepareRows, type RowStatement } from './row-statements.js';
@@ -178,13 +177,13 @@ export function createHostStore(db: SqliteDb, { agentCacheHosts = 0 }: HostStore
       cache?.forget(host.id);
       return host;
     },
-    async byNodeKey(nodeKey) {
-      const cached = cache?.get(nodeKey);
+    async byNodeKeyHash(hash) {
+      const cached = cache?.get(hash);
       if (cached) return cached;
-      const r = byNodeKeyHash.get({ hash: hashToken(nodeKey) });
+      const r = byNodeKeyHash.get({ hash });
       if (!r) return undefined;
       const host = toHost(r);
-      cache?.set(nodeKey, host);
+      cache?.set(hash, host);
       return host;
     },
     async byDeviceTokenHash(hash) {

@@ -15,10 +15,7 @@ export const campaignRoutes: Route[] = [
   route({
     method: 'POST',
     path: '/queries/run',
-    body: z
-      .object({ ...runFields, selected: z.object({ hosts: ids, labels: ids, teams: ids }).nullish() })
-      .nullable()
-      .transform((b) => b ?? {}),
+    body: z.object({ ...runFields, selected: z.object({ hosts: ids, labels: ids, teams: ids }).nullish() }),
     handle: async ({ ctx, body }) => {
       const selected: HostTargets = {
         hostIds: body.selected?.hosts ?? [],
@@ -32,10 +29,7 @@ export const campaignRoutes: Route[] = [
   route({
     method: 'POST',
     path: '/queries/run_by_names',
-    body: z
-      .object({ ...runFields, selected: z.object({ hosts: names, labels: names }).nullish() })
-      .nullable()
-      .transform((b) => b ?? {}),
+    body: z.object({ ...runFields, selected: z.object({ hosts: names, labels: names }).nullish() }),
     handle: async ({ ctx, body }) => {
       const run = await campaigns.runLiveQueryByNames(
         ctx,

@@ -138,7 +138,7 @@ describe('enroll secret validation', () => {
 
   it('should answer 400 "json decoder error" for malformed specs and write nothing', async () => {
     await put('current');
-    for (const raw of ['{}', '{"spec":{"secrets":[{"secret":1}]}}', '{"spec":{"secrets":["abc"]}}', '{"spec":[]}']) {
+    for (const raw of ['{}', 'null', '{"spec":{"secrets":[{"secret":1}]}}', '{"spec":{"secrets":["abc"]}}', '{"spec":[]}']) {
       expect(errorOf(await rest('POST', PATH, { token: t.adminToken, raw }))).toEqual({
         status: 400,
         message: 'Bad request',

@@ -135,8 +135,10 @@ describe('POST /spec/queries', () => {
   });
 
   it('should take a JSON null body as an empty one, as Go decodes it: nothing to apply', async () => {
+    const before = await rest('GET', '/api/v1/fleet/spec/queries', { token: t.adminToken });
     const r = await rest('POST', '/api/v1/fleet/spec/queries', { token: t.adminToken, raw: 'null' });
     expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: {} });
+    expect((await rest('GET', '/api/v1/fleet/spec/queries', { token: t.adminToken })).body).toEqual(before.body);
   });
 
   it('should answer 400 "json decoder error" for malformed JSON and for wrong types', async () => {

@@ -4,7 +4,6 @@
  * booleans as booleans, nulls as nulls.
  */
 import { describe, expect, it } from 'vitest';
-import { hashToken } from '../../resolvers/tokens.js';
 import { makeDeps, NOW } from './helpers.js';
 
 describe('host rows', () => {
@@ -14,7 +13,7 @@ describe('host rows', () => {
       await store.hosts.enroll(
         {
           osqueryHostId: `osq-${i}`,
-          nodeKeyHash: hashToken(`key-${i}`),
+          nodeKeyHash: `hash-${i}`,
           teamId: null,
           details: { hostname: `h${i}.example.org`, platform: 'ubuntu', uuid: `uuid-${i}`, memory: 1024 * (i + 1), distributedInterval: 10 },
           inventory: {},
@@ -25,13 +24,13 @@ describe('host rows', () => {
     const [first] = await store.hosts.byHostnames(['h0.example.org']);
     await store.hosts.requestRefetch(first!.id, new Date(NOW.getTime() + 1000));
 
-    const byKey = await store.hosts.byNodeKey('key-0');
+    const byKey = await store.hosts.byNodeKeyHash('hash-0');
     const [byId] = await store.hosts.byIds([first!.id]);
     expect(byKey).toEqual(byId);
     expect(byKey!.refetchRequested).toBe(true);
     expect(byKey!.updatedAt).toEqual(new Date(NOW.getTime() + 1000));
     expect(byKey!.detailUpdatedAt).toBeNull();
-    expect(await store.hosts.byNodeKey('no-such-key')).toBeUndefined();
+    expect(await store.hosts.byNodeKeyHash('no-such-hash')).toBeUndefined();
 
     const visibility = { all: true } as const;
     const plain = await store.hosts.list({ visibility, now: NOW }, { offset: 0, limit: 10 });
