@@ -79,11 +79,27 @@ export class Loaders {
     }));
   }
 
-  #hostLabelIds?: DataLoader<number, number[]>;
-  get hostLabelIds() {
-    return (this.#hostLabelIds ??= new DataLoader(async (hostIds) => {
-      const map = await hostLabelIds(this.ctx, hostIds);
-      return hostIds.map((id) => map.get(id) ?? []);
+  #hostLabels?: DataLoader<number, Label[]>;
+  /**
+   * Each host's labels: their ids for every host at once, then each label once through `label`.
+   * A host's labels are one load, not one per label (a page of 100 hosts made about 2 KB of
+   * promises and closures per host through `loadMany`).
+   */
+  get hostLabels() {
+    return (this.#hostLabels ??= new DataLoader(async (hostIds) => {
+      const idsByHost = await hostLabelIds(this.ctx, hostIds);
+      const labelIds = [...new Set([...idsByHost.values()].flat())];
+      const loaded = await this.label.loadMany(labelIds);
+      const byLabelId = new Map(labelIds.map((id, i) => [id, loaded[i]]));
+      return hostIds.map((hostId) => {
+        const labels: Label[] = [];
+        for (const id of idsByHost.get(hostId) ?? []) {
+          const label = byLabelId.get(id);
+          if (label instanceof Error) return label;
+          if (label) labels.push(label);
+        }
+        return labels;
+      });
     }));
   }
 

@@ -133,7 +133,7 @@ HostRef.implement({
     }),
     labels: t.field({
       type: [LabelRef],
-      resolve: async (h, _, { loaders }) => present(await loaders.label.loadMany(await loaders.hostLabelIds.load(h.id))),
+      resolve: (h, _, { loaders }) => loaders.hostLabels.load(h.id),
     }),
     packs: t.field({
       type: [PackRef],
