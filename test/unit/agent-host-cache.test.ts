@@ -63,7 +63,7 @@ describe('agent host cache', () => {
     expect(await store.hosts.byNodeKeyHash('new-key')).toMatchObject({ id: first.id, lastEnrolledAt: later(5) });
   });
 
-  it('should hand every caller the one cached host, read-only by type', async () => {
+  it('should hand every caller the one cached host, not a copy', async () => {
     const store = open(10);
     await enroll(store, 0);
     const first = await store.hosts.byNodeKeyHash('hash-0');
