@@ -1,4 +1,5 @@
 /** Process entry: configuration, start, and graceful shutdown on SIGTERM/SIGINT. */
+import './v8-flags.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
