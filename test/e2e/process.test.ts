@@ -1,15 +1,25 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
 
+const scratchDirs: string[] = [];
+const scratchDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetgraph-proc-'));
+  scratchDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Runs main.ts as `npm start` would, collecting output until it exits or prints `until`. */
 function run(env: Record<string, string>, args: string[] = []) {
-  const scratch = mkdtempSync(join(tmpdir(), 'fleetgraph-proc-'));
+  const scratch = scratchDir();
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
     cwd: root,
     env: {
@@ -39,7 +49,7 @@ function run(env: Record<string, string>, args: string[] = []) {
 
 describe('process start-up', () => {
   it('should print one ready line with the real port, serve /healthz, and exit 0 on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fleetgraph-proc-'));
+    const dir = scratchDir();
     const db = join(dir, 'sub', 'fleetgraph.db');
     const p = run({ FLEETGRAPH_PORT: '0', FLEETGRAPH_DB: db });
     const url = await p.ready;
