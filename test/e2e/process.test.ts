@@ -17,7 +17,7 @@ afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs main.ts as `npm start` would, collecting output until it exits or prints `until`. */
+/** Runs main.ts as `npm start` would, in its own scratch directory, collecting its output. */
 function run(env: Record<string, string>, args: string[] = []) {
   const scratch = scratchDir();
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts', ...args], {
